@@ -1,0 +1,1 @@
+"""The `fp` command line: thin commands (parse, call, render), one module per command group."""

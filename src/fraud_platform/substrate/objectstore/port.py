@@ -1,0 +1,130 @@
+"""The object-store port: write-once is part of the contract, pointer moves are compare-and-swap.
+
+Every implementation guarantees:
+- `put_if_absent` never overwrites: identical bytes already there → `PutOutcome.ALREADY_PRESENT`
+  (idempotent success); different bytes → `FailClosed(OBJECT_CONFLICT)`.
+- `put_if_match` writes only when the current ETag equals the expected one (or, with
+  `expected_etag=None`, only when absent) and raises `FailClosed(OBJECT_CAS_CONFLICT)` otherwise.
+- Missing objects raise `FailClosed(OBJECT_MISSING)`; denied calls `FailClosed(OBJECT_ACCESS_DENIED)`;
+  an unreachable endpoint `TransientError(OBJECT_STORE_UNAVAILABLE)`.
+"""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field
+from typing import BinaryIO, Protocol
+from urllib.parse import urlparse
+
+__all__ = ["ObjectInfo", "ObjectStore", "PutOutcome", "S3Credentials", "S3Location"]
+
+
+@dataclass(frozen=True)
+class S3Location:
+    """A bucket and key (or prefix); renders as `s3://bucket/key`."""
+
+    bucket: str
+    key: str = ""
+
+    @classmethod
+    def parse(cls, uri: str) -> S3Location:
+        """Parse `s3://bucket/key`; raises ValueError for any other scheme."""
+        parsed = urlparse(uri)
+        if parsed.scheme != "s3" or not parsed.netloc:
+            raise ValueError(f"not an s3:// URI: {uri!r}")
+        return cls(parsed.netloc, parsed.path.lstrip("/"))
+
+    @property
+    def uri(self) -> str:
+        return f"s3://{self.bucket}/{self.key}"
+
+    def child(self, relative: str) -> S3Location:
+        """The location of `relative` under this prefix (joined with exactly one slash)."""
+        base = self.key.rstrip("/")
+        return S3Location(self.bucket, f"{base}/{relative.lstrip('/')}" if base else relative.lstrip("/"))
+
+    def __str__(self) -> str:
+        return self.uri
+
+
+@dataclass(frozen=True)
+class S3Credentials:
+    """An endpoint plus one role's key pair. `repr` never shows the secret."""
+
+    endpoint_url: str | None
+    region: str
+    access_key_id: str
+    secret_access_key: str = field(repr=False)
+    role: str = "operator"
+
+
+class PutOutcome(enum.Enum):
+    """Result of a write-once put."""
+
+    CREATED = "created"
+    ALREADY_PRESENT = "already_present"
+
+
+@dataclass(frozen=True)
+class ObjectInfo:
+    """What a HEAD or LIST says about an object."""
+
+    key: str
+    size: int
+    etag: str
+    sha256: str | None = None
+    metadata: Mapping[str, str] = field(default_factory=dict)
+
+
+class ObjectStore(Protocol):
+    """Port to an S3-API object store, bound to one role's credentials."""
+
+    role: str
+
+    def put_if_absent(
+        self,
+        location: S3Location,
+        data: bytes,
+        *,
+        content_type: str = "application/octet-stream",
+        metadata: Mapping[str, str] | None = None,
+    ) -> PutOutcome:
+        """Write once with `If-None-Match: *`; idempotent for identical bytes. Blocks until durable."""
+        ...
+
+    def put_stream_if_absent(
+        self,
+        location: S3Location,
+        stream: BinaryIO,
+        size: int,
+        *,
+        sha256_hex: str,
+        metadata: Mapping[str, str] | None = None,
+    ) -> PutOutcome:
+        """Write-once upload of a large body (multipart above the threshold), SHA-256 stored with it."""
+        ...
+
+    def put_if_match(self, location: S3Location, data: bytes, expected_etag: str | None) -> str:
+        """Compare-and-swap write; returns the new ETag. `expected_etag=None` means must-not-exist."""
+        ...
+
+    def get(self, location: S3Location) -> bytes:
+        """Read a whole object."""
+        ...
+
+    def get_with_etag(self, location: S3Location) -> tuple[bytes, str]:
+        """Read a whole object and its ETag (for a later compare-and-swap)."""
+        ...
+
+    def head(self, location: S3Location) -> ObjectInfo | None:
+        """Metadata of an object, or None when absent."""
+        ...
+
+    def list(self, prefix: S3Location) -> Iterator[ObjectInfo]:
+        """Every object under `prefix`, in key order (keys are full keys, not relative)."""
+        ...
+
+    def delete(self, location: S3Location) -> None:
+        """Delete one object (only the operator role is allowed to, by policy)."""
+        ...
