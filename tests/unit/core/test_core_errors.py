@@ -33,7 +33,12 @@ def test_error_carries_code_detail_refs_and_transience() -> None:
     transient = reason("TEST_TRANSIENT", "retry may help", owner="tests", transient=True)
     error = TransientError(transient, "try later", {"endpoint": "x"})
     assert error.transient
-    assert error.to_json() == {"ok": False, "code": "TEST_TRANSIENT", "detail": "try later", "refs": {"endpoint": "x"}}
+    assert error.to_json() == {
+        "ok": False,
+        "code": "TEST_TRANSIENT",
+        "detail": "try later",
+        "refs": {"endpoint": "x"},
+    }
 
 
 def test_secrets_are_redacted_from_error_details_and_refs() -> None:
