@@ -2,17 +2,27 @@
 
 from __future__ import annotations
 
-from pydantic import BaseModel, ConfigDict, Field, SecretStr
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, SecretStr, field_validator, model_validator
+
+from fraud_platform.config._endpoints import bootstrap_hosts, http_url_host
 
 __all__ = [
+    "KAFKA_SECURITY_PROTOCOLS",
     "BudgetsSection",
     "BusSection",
     "IgSection",
     "ObjectStoreSection",
     "OracleSection",
     "Profile",
+    "ProfileSource",
     "StateSection",
 ]
+
+KAFKA_SECURITY_PROTOCOLS = ("PLAINTEXT", "SSL", "SASL_PLAINTEXT", "SASL_SSL")
 
 
 class _Section(BaseModel):
@@ -27,6 +37,13 @@ class ObjectStoreSection(_Section):
     object_store_bucket: str
     evidence_bucket: str
 
+    @field_validator("endpoint_url")
+    @classmethod
+    def _endpoint_is_http(cls, value: str | None) -> str | None:
+        if value is not None and http_url_host(value) is None:
+            raise ValueError("endpoint_url must be an http(s):// URL with a host, or null")
+        return value
+
 
 class BusSection(_Section):
     bootstrap: str
@@ -35,6 +52,29 @@ class BusSection(_Section):
     api_key: SecretStr | None
     api_secret: SecretStr | None
     session_timeout_ms: int = Field(gt=0)
+
+    @field_validator("bootstrap")
+    @classmethod
+    def _bootstrap_has_hosts(cls, value: str) -> str:
+        if not bootstrap_hosts(value) or any(not host for host in bootstrap_hosts(value)):
+            raise ValueError("bootstrap must be host:port[,host:port...]")
+        return value
+
+    @field_validator("security_protocol")
+    @classmethod
+    def _known_protocol(cls, value: str) -> str:
+        if value not in KAFKA_SECURITY_PROTOCOLS:
+            raise ValueError(f"security_protocol must be one of {', '.join(KAFKA_SECURITY_PROTOCOLS)}")
+        return value
+
+    @model_validator(mode="after")
+    def _sasl_is_complete(self) -> BusSection:
+        # A SASL protocol without a mechanism or key pair would fail at the broker, far from the cause.
+        if self.security_protocol.startswith("SASL_") and (
+            not self.sasl_mechanism or self.api_key is None or self.api_secret is None
+        ):
+            raise ValueError("a SASL security_protocol needs sasl_mechanism, api_key and api_secret")
+        return self
 
 
 class StateSection(_Section):
@@ -51,6 +91,13 @@ class OracleSection(_Section):
 class IgSection(_Section):
     url: str
 
+    @field_validator("url")
+    @classmethod
+    def _url_is_http(cls, value: str) -> str:
+        if http_url_host(value) is None:
+            raise ValueError("the IG url must be an http(s):// URL with a host")
+        return value
+
 
 class BudgetsSection(_Section):
     ladder: list[int] = Field(min_length=1)
@@ -59,8 +106,21 @@ class BudgetsSection(_Section):
     sort_memory_limit_mb: int = Field(gt=0)
 
 
+@dataclass(frozen=True)
+class ProfileSource:
+    """Where a profile's pins came from, so credentials are read from the same place (never another)."""
+
+    env: Mapping[str, str] = field(repr=False)  # holds secrets: never in a repr or a log line
+    fp_home: Path | None = None
+
+
 class Profile(_Section):
-    """A resolved profile: every `${VAR}` pin already substituted."""
+    """A resolved profile: every `${VAR}` pin already substituted.
+
+    `rehearsal` is never written in a profile file; the loader sets it (dev_min only). The private
+    `_source` remembers the env and FP_HOME the pins were resolved from; it is not part of the model's
+    data, so it never reaches a dump, a digest or a display.
+    """
 
     profile: str
     rehearsal: bool = False
@@ -70,3 +130,9 @@ class Profile(_Section):
     oracle: OracleSection
     ig: IgSection
     budgets: BudgetsSection
+    _source: ProfileSource | None = PrivateAttr(default=None)
+
+    @property
+    def source(self) -> ProfileSource | None:
+        """The env and FP_HOME this profile was loaded with (None when built directly)."""
+        return self._source

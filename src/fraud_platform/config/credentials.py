@@ -1,0 +1,175 @@
+"""Per-role credentials and Kafka settings, read from the same place the profile came from.
+
+- `local_parity`: `FP_HOME/credentials/roles.json` (`operator` written by `fp substrate up`, the other
+  roles by `fp bootstrap apply`).
+- `dev_min` (rehearsal too): the environment only, `DEV_MIN_ROLE_<ROLE>_AWS_ACCESS_KEY_ID` and
+  `DEV_MIN_ROLE_<ROLE>_AWS_SECRET_ACCESS_KEY`; never a local file.
+
+Layering: config sits below substrate, yet the shared API returns the substrate port's value types
+(`S3Credentials`, `KafkaSettings`) so callers hand them straight to the substrate factory. Those two are
+plain frozen dataclasses in SDK-free port modules; they are imported inside the functions (and under
+TYPE_CHECKING for the annotations), so importing config never imports substrate and no import cycle
+can arise, whatever substrate's package `__init__` modules import later.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from fraud_platform.config._reasons import CREDENTIALS_INVALID, CREDENTIALS_MISSING, PIN_MISSING, ROLE_UNKNOWN
+from fraud_platform.config._secrets import register_checked
+from fraud_platform.config.home import fp_home as resolve_fp_home
+from fraud_platform.config.loader import LOCAL_PARITY
+from fraud_platform.config.schema import Profile
+from fraud_platform.core.canonical import parse_json_bytes
+from fraud_platform.core.errors import FailClosed
+
+if TYPE_CHECKING:
+    from fraud_platform.substrate.bus.port import KafkaSettings
+    from fraud_platform.substrate.objectstore.port import S3Credentials
+
+__all__ = [
+    "ROLES",
+    "ROLES_FILE",
+    "check_role",
+    "dev_min_role_variables",
+    "kafka_settings",
+    "role_credentials",
+]
+
+ROLES: tuple[str, ...] = (
+    "operator",
+    "oracle_lander",
+    "oracle_sorter",
+    "sr",
+    "wsp",
+    "ig",
+    "reporter",
+    "auditor",
+)
+ROLES_FILE = Path("credentials") / "roles.json"
+
+
+def check_role(role: str) -> None:
+    """Raise ROLE_UNKNOWN unless `role` is one of the platform roles."""
+    if role not in ROLES:
+        raise FailClosed(ROLE_UNKNOWN, f"unknown role {role!r}; roles: {', '.join(ROLES)}", {"role": role})
+
+
+def dev_min_role_variables(role: str) -> tuple[str, str]:
+    """The two environment variables holding a dev_min role's key pair."""
+    prefix = f"DEV_MIN_ROLE_{role.upper()}_AWS"
+    return f"{prefix}_ACCESS_KEY_ID", f"{prefix}_SECRET_ACCESS_KEY"
+
+
+def _context(
+    profile: Profile, env: Mapping[str, str] | None, fp_home: Path | None
+) -> tuple[Mapping[str, str], Path | None]:
+    source = profile.source
+    chosen_env = env if env is not None else (source.env if source is not None else os.environ)
+    chosen_home = fp_home if fp_home is not None else (source.fp_home if source is not None else None)
+    return chosen_env, chosen_home
+
+
+def _local_key_pair(role: str, home: Path) -> tuple[str, str]:
+    path = home / ROLES_FILE
+    hint = "run `fp substrate up`" if role == "operator" else "run `fp bootstrap apply`"
+    try:
+        raw = path.read_bytes()
+    except FileNotFoundError as error:
+        raise FailClosed(
+            CREDENTIALS_MISSING, f"no credentials issued yet ({path} absent); {hint}", {"role": role}
+        ) from error
+    try:
+        document = parse_json_bytes(raw)
+    except ValueError as error:
+        raise FailClosed(CREDENTIALS_INVALID, f"{path} is not JSON", {"path": str(path)}) from error
+    if not isinstance(document, dict):
+        raise FailClosed(CREDENTIALS_INVALID, f"{path} must be a JSON object", {"path": str(path)})
+    entry = document.get(role)
+    if entry is None:
+        raise FailClosed(
+            CREDENTIALS_MISSING, f"role {role} has no credentials in {path}; {hint}", {"role": role}
+        )
+    key_id = entry.get("access_key_id") if isinstance(entry, dict) else None
+    secret = entry.get("secret_access_key") if isinstance(entry, dict) else None
+    if not isinstance(key_id, str) or not key_id or not isinstance(secret, str) or not secret:
+        raise FailClosed(
+            CREDENTIALS_INVALID,
+            f"{path}: role {role} needs non-empty access_key_id and secret_access_key",
+            {"path": str(path), "role": role},
+        )
+    return key_id, secret
+
+
+def _env_key_pair(role: str, env: Mapping[str, str]) -> tuple[str, str]:
+    key_var, secret_var = dev_min_role_variables(role)
+    missing = [var for var in (key_var, secret_var) if not env.get(var)]
+    if missing:
+        raise FailClosed(
+            PIN_MISSING,
+            f"role {role}: required pin(s) not set: {', '.join(missing)}. "
+            "Set them in the environment; dev_min never reads local credentials.",
+            {"role": role, "missing": missing},
+        )
+    return env[key_var], env[secret_var]
+
+
+def role_credentials(
+    profile: Profile,
+    role: str,
+    *,
+    env: Mapping[str, str] | None = None,
+    fp_home: Path | None = None,
+) -> S3Credentials:
+    """One role's S3 key pair plus the profile's endpoint and region; the secret is registered.
+
+    `env` / `fp_home` default to those the profile was loaded with (then `os.environ`), so credentials
+    never come from a different place than the pins did.
+
+    Raises:
+        FailClosed: ROLE_UNKNOWN; local_parity CREDENTIALS_MISSING (hint `fp bootstrap apply`) or
+            CREDENTIALS_INVALID; dev_min PIN_MISSING; SECRET_TOO_SHORT.
+    """
+    from fraud_platform.substrate.objectstore.port import S3Credentials
+
+    check_role(role)
+    chosen_env, chosen_home = _context(profile, env, fp_home)
+    if profile.profile == LOCAL_PARITY:
+        key_id, secret = _local_key_pair(role, chosen_home or resolve_fp_home(chosen_env))
+    else:
+        key_id, secret = _env_key_pair(role, chosen_env)
+    register_checked(secret, f"role {role} secret_access_key")
+    return S3Credentials(
+        endpoint_url=profile.object_store.endpoint_url,
+        region=profile.object_store.region,
+        access_key_id=key_id,
+        secret_access_key=secret,
+        role=role,
+    )
+
+
+def kafka_settings(profile: Profile, role: str) -> KafkaSettings:
+    """How `role` reaches the profile's Kafka API; client id `fp-<role>`.
+
+    SASL fields are filled only for a SASL protocol: a rehearsal on PLAINTEXT tansu gets none, as SASL
+    properties mean nothing without SASL.
+    """
+    from fraud_platform.substrate.bus.port import KafkaSettings
+
+    check_role(role)
+    bus = profile.bus
+    sasl = bus.security_protocol.startswith("SASL_")
+    return KafkaSettings(
+        bootstrap=bus.bootstrap,
+        security_protocol=bus.security_protocol,
+        sasl_mechanism=bus.sasl_mechanism if sasl else None,
+        sasl_username=bus.api_key.get_secret_value() if sasl and bus.api_key is not None else None,
+        sasl_password=bus.api_secret.get_secret_value() if sasl and bus.api_secret is not None else None,
+        session_timeout_ms=bus.session_timeout_ms,
+        client_id=f"fp-{role}",
+        role=role,
+    )
