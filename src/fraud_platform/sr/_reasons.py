@@ -8,6 +8,3 @@ EQUIV_KEY_COLLISION = reason(
 STATE_REGRESSION = reason(
     "STATE_REGRESSION", "a run status may never move backwards or leave a terminal state", owner="sr"
 )
-RUN_ID_INVALID = reason(
-    "RUN_ID_INVALID", "a platform_run_id does not match platform_YYYYMMDDTHHMMSSZ[_n]", owner="sr"
-)

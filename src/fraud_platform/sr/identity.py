@@ -6,33 +6,18 @@ existing run cannot drift and a pack moved to another root keeps its ids.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping, Sequence
 from typing import Any
 
 from fraud_platform.core.canonical import canonical_bytes, sha256_hex
-from fraud_platform.core.errors import FailClosed
-from fraud_platform.sr._reasons import RUN_ID_INVALID
 
 __all__ = [
-    "PLATFORM_RUN_ID_PATTERN",
     "bundle_hash",
     "intent_fingerprint",
     "ready_message_id",
-    "require_platform_run_id",
     "run_config_digest",
     "scenario_run_id",
 ]
-
-PLATFORM_RUN_ID_PATTERN = re.compile(r"^platform_\d{8}T\d{6}Z(_\d+)?$")
-
-
-def require_platform_run_id(value: str) -> str:
-    """Return `value` if it is a well-formed platform_run_id; refuse anything else (RUN_ID_INVALID)."""
-    if not PLATFORM_RUN_ID_PATTERN.match(value):
-        raise FailClosed(RUN_ID_INVALID, f"not a platform_run_id: {value!r}")
-    return value
-
 
 def scenario_run_id(run_equivalence_key: str) -> str:
     """First 32 hex of sha256("sr_run|" + run_equivalence_key)."""
