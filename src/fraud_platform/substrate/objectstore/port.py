@@ -5,8 +5,12 @@ Every implementation guarantees:
   (idempotent success); different bytes → `FailClosed(OBJECT_CONFLICT)`.
 - `put_if_match` writes only when the current ETag equals the expected one (or, with
   `expected_etag=None`, only when absent) and raises `FailClosed(OBJECT_CAS_CONFLICT)` otherwise.
-- Missing objects raise `FailClosed(OBJECT_MISSING)`; denied calls `FailClosed(OBJECT_ACCESS_DENIED)`;
-  an unreachable endpoint `TransientError(OBJECT_STORE_UNAVAILABLE)`.
+- Missing objects raise `FailClosed(OBJECT_MISSING)` (a missing bucket `OBJECT_BUCKET_MISSING`);
+  denied calls `FailClosed(OBJECT_ACCESS_DENIED)`; an unreachable endpoint or a 5xx
+  `TransientError(OBJECT_STORE_UNAVAILABLE)`; a concurrent conditional write still in flight
+  `TransientError(OBJECT_WRITE_CONTENDED)` (retry to learn the winner).
+- Every object written through the port carries its SHA-256 as user metadata `sha256`.
+- One instance may be shared by a thread pool.
 """
 
 from __future__ import annotations
@@ -101,8 +105,13 @@ class ObjectStore(Protocol):
         *,
         sha256_hex: str,
         metadata: Mapping[str, str] | None = None,
+        content_type: str = "application/octet-stream",
     ) -> PutOutcome:
-        """Write-once upload of a large body (multipart above the threshold), SHA-256 stored with it."""
+        """Write-once upload of a large body (multipart above the threshold), SHA-256 stored with it.
+
+        Same outcomes as `put_if_absent`; bytes that do not match `size`/`sha256_hex` raise
+        `FailClosed(OBJECT_DIGEST_MISMATCH)` and leave nothing behind.
+        """
         ...
 
     def put_if_match(self, location: S3Location, data: bytes, expected_etag: str | None) -> str:
