@@ -1,0 +1,65 @@
+"""Rendering of the topic grants into Confluent-style ACL bindings (dev_min: Confluent Cloud).
+
+Each binding is one `confluent kafka acl create` line: principal, operation, resource type, name
+and pattern, ALLOW. A producer needs WRITE and DESCRIBE on its topics (and IDEMPOTENT_WRITE on the
+cluster, as every producer is idempotent); a consumer needs READ and DESCRIBE on its topics and READ
+on its consumer groups, which are named `fp.{role}.…` (a PREFIXED grant). The operator also creates
+and configures topics. tansu (local_parity) has no ACLs and no SASL: these bindings are rendered and
+reviewed locally, and enforced only on Confluent.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fraud_platform.bootstrap.iam import iam_role_name
+from fraud_platform.bootstrap.roles import OPERATOR, TopicOperation, topic_grants_of
+
+__all__ = ["CLUSTER_RESOURCE", "consumer_group_prefix", "render_kafka_acls"]
+
+CLUSTER_RESOURCE = "kafka-cluster"
+_TOPIC_PREFIX = "fp.bus."
+
+
+def consumer_group_prefix(role: str) -> str:
+    """The consumer-group prefix a role may use: `fp.{role}.`."""
+    return f"fp.{role}."
+
+
+def _binding(principal: str, operation: str, resource_type: str, name: str, pattern: str) -> dict[str, Any]:
+    return {
+        "principal": principal,
+        "host": "*",
+        "operation": operation,
+        "permission": "ALLOW",
+        "resource_type": resource_type,
+        "resource_name": name,
+        "pattern_type": pattern,
+    }
+
+
+def render_kafka_acls(profile: str, role: str) -> list[dict[str, Any]]:
+    """The ACL bindings of one role, sorted (deterministic)."""
+    principal = f"User:{iam_role_name(profile, role)}"
+    bindings: set[tuple[str, str, str, str]] = set()
+    grants = topic_grants_of(role)
+    for grant in grants:
+        bindings.add(("DESCRIBE", "TOPIC", grant.topic, "LITERAL"))
+        if grant.operation is TopicOperation.PRODUCE:
+            bindings.add(("WRITE", "TOPIC", grant.topic, "LITERAL"))
+        else:
+            bindings.add(("READ", "TOPIC", grant.topic, "LITERAL"))
+    if any(grant.operation is TopicOperation.PRODUCE for grant in grants):
+        bindings.add(("IDEMPOTENT_WRITE", "CLUSTER", CLUSTER_RESOURCE, "LITERAL"))
+    if any(grant.operation is TopicOperation.CONSUME for grant in grants):
+        bindings.add(("READ", "GROUP", consumer_group_prefix(role), "PREFIXED"))
+    if role == OPERATOR:
+        bindings.update(
+            {
+                ("CREATE", "CLUSTER", CLUSTER_RESOURCE, "LITERAL"),
+                ("DESCRIBE", "CLUSTER", CLUSTER_RESOURCE, "LITERAL"),
+                ("ALTER_CONFIGS", "TOPIC", _TOPIC_PREFIX, "PREFIXED"),
+                ("DESCRIBE_CONFIGS", "TOPIC", _TOPIC_PREFIX, "PREFIXED"),
+            }
+        )
+    return [_binding(principal, *binding) for binding in sorted(bindings)]
