@@ -1,0 +1,135 @@
+"""Runs: mint a platform_run_id (`new`), check the substrates for it (`preflight`), list its evidence."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import typer
+
+from fraud_platform.cli.output import Output
+from fraud_platform.cli.runner import CheckFailed, run_command
+from fraud_platform.config import LOCAL_PARITY, fp_home, load_profile
+from fraud_platform.obs.logging import bind_run, configure_logging
+from fraud_platform.operate.context import OperateContext
+from fraud_platform.operate.evidence_listing import aws_cli_hint, list_run_evidence
+from fraud_platform.operate.gitrev import git_revision
+from fraud_platform.operate.manifest import read_run_manifest
+from fraud_platform.operate.preflight import run_preflight
+from fraud_platform.operate.runs import new_run, record_telemetry
+
+NAME = "run"
+app = typer.Typer(no_args_is_help=True)
+
+_JSON = typer.Option(False, "--json", help="End stdout with one JSON line.")
+_PROFILE = typer.Option(LOCAL_PARITY, "--profile", help="Profile name: local_parity or dev_min.")
+_REHEARSAL = typer.Option(False, "--rehearsal", help="dev_min rehearsal on local substrates (never a PASS).")
+_RUN = typer.Option(..., "--run", help="The platform_run_id printed by `fp run new`.")
+_COMPONENT = "operate"
+
+
+def _log_path() -> Path:
+    return fp_home() / "logs" / f"{_COMPONENT}.jsonl"
+
+
+def _summary(payload: dict[str, Any]) -> dict[str, Any]:
+    """The human summary of a payload: lists (already shown as tables) become their lengths."""
+    return {key: len(value) if isinstance(value, list) else value for key, value in payload.items()}
+
+
+def _context(profile: str, rehearsal: bool, platform_run_id: str | None) -> OperateContext:
+    configure_logging(_COMPONENT, platform_run_id, _log_path())
+    return OperateContext(load_profile(profile, rehearsal=True if rehearsal else None))
+
+
+@app.command("new")
+def new_command(profile: str = _PROFILE, json_mode: bool = _JSON, rehearsal: bool = _REHEARSAL) -> None:
+    """Mint a platform_run_id: write run.json once and emit RUN_MINTED. Prints the id to pass on."""
+
+    def body(out: Output) -> None:
+        with _context(profile, rehearsal, None) as ctx:
+            minted = new_run(ctx, git_revision=git_revision())
+            bind_run(minted.platform_run_id)
+            telemetry = record_telemetry(ctx, minted.platform_run_id, "run-new")
+        manifest = minted.manifest
+        if not json_mode:
+            out.info(
+                f"minted [bold]{minted.platform_run_id}[/bold] ({manifest.profile}, rehearsal={manifest.rehearsal})"
+            )
+            out.info(f"  run.json  {minted.run_manifest_uri}")
+            out.info(f"  fact      {minted.fact.location.uri}")
+        out.result(
+            {
+                "platform_run_id": minted.platform_run_id,
+                "run_manifest": minted.run_manifest_uri,
+                "event_id": minted.fact.event_id,
+                "profile": manifest.profile,
+                "rehearsal": manifest.rehearsal,
+                "config_digest": manifest.config_digest,
+                "git_revision": manifest.git_revision,
+                "telemetry": telemetry.rollup_uri,
+            }
+        )
+
+    run_command(json_mode, body)
+
+
+@app.command("preflight")
+def preflight_command(
+    platform_run_id: str = _RUN,
+    profile: str = _PROFILE,
+    json_mode: bool = _JSON,
+    rehearsal: bool = _REHEARSAL,
+) -> None:
+    """Check S3, Kafka and the state store under each role's credentials; exit 2 with PREFLIGHT_FAILED."""
+
+    def body(out: Output) -> None:
+        with _context(profile, rehearsal, platform_run_id) as ctx:
+            report = run_preflight(ctx, platform_run_id)
+            record_telemetry(ctx, platform_run_id, "preflight")
+        if not json_mode:
+            out.table(
+                f"preflight of {platform_run_id} (attempt {report.attempt})",
+                ["check", "role", "target", "ok", "code", "detail"],
+                [
+                    [c.name, c.role, c.target, "yes" if c.ok else "NO", c.code, c.detail]
+                    for c in report.checks
+                ],
+            )
+            out.info(f"  preflight.json  {report.latest_uri}")
+        payload = report.to_json() if json_mode else _summary(report.to_json())
+        if not report.ok:
+            raise CheckFailed(report.code, payload)
+        out.result(payload)
+
+    run_command(json_mode, body)
+
+
+@app.command("evidence")
+def evidence_command(
+    platform_run_id: str = _RUN,
+    profile: str = _PROFILE,
+    json_mode: bool = _JSON,
+    rehearsal: bool = _REHEARSAL,
+) -> None:
+    """List every evidence object of a run (s3:// URIs and sizes), and how to list them with the aws cli."""
+
+    def body(out: Output) -> None:
+        with _context(profile, rehearsal, platform_run_id) as ctx:
+            read_run_manifest(ctx.store, ctx.evidence_bucket, platform_run_id, profile=ctx.profile)
+            objects = list_run_evidence(ctx, platform_run_id)
+            hint = aws_cli_hint(ctx, platform_run_id)
+        if not json_mode:
+            out.table(
+                f"evidence of {platform_run_id}", ["object", "bytes"], [[o.uri, o.size] for o in objects]
+            )
+            out.info(f"  with the aws cli: {hint}")
+        payload = {
+            "platform_run_id": platform_run_id,
+            "prefix": ctx.run(platform_run_id).prefix.uri,
+            "objects": [{"uri": o.uri, "size": o.size} for o in objects],
+            "aws_cli": hint,
+        }
+        out.result(payload if json_mode else _summary(payload))
+
+    run_command(json_mode, body)

@@ -1,0 +1,36 @@
+"""Reason codes owned by obs (governance facts, evidence, telemetry)."""
+
+from fraud_platform.core.reasons import reason
+
+FACT_FAMILY_UNKNOWN = reason(
+    "FACT_FAMILY_UNKNOWN", "a governance fact names a family that no package registered", owner="obs"
+)
+FACT_INVALID = reason(
+    "FACT_INVALID",
+    "a governance fact breaks the fact model (pins, required details, a wall-clock field in its identity)",
+    owner="obs",
+)
+FACT_CONFLICT = reason(
+    "FACT_CONFLICT", "a governance fact with this event_id already exists with different bytes", owner="obs"
+)
+RUN_ID_INVALID = reason(
+    "RUN_ID_INVALID", "a platform_run_id is not of the form platform_YYYYMMDDTHHMMSSZ", owner="obs"
+)
+EVIDENCE_SEQ_EXHAUSTED = reason(
+    "EVIDENCE_SEQ_EXHAUSTED",
+    "no free sequence number for a telemetry part or preflight attempt (too many concurrent writers)",
+    owner="obs",
+    transient=True,
+)
+TELEMETRY_INVALID = reason(
+    "TELEMETRY_INVALID", "a telemetry snapshot is not a nested mapping of non-negative integers", owner="obs"
+)
+EVIDENCE_INVALID = reason(
+    "EVIDENCE_INVALID", "an evidence object read back does not match its contract", owner="obs"
+)
+EVIDENCE_CAS_CONTENDED = reason(
+    "EVIDENCE_CAS_CONTENDED",
+    "a latest-state evidence document (preflight.json, telemetry.json) kept moving under concurrent writers",
+    owner="obs",
+    transient=True,
+)

@@ -1,0 +1,240 @@
+"""Run-scoped telemetry: what each process of a run moved (S3 requests/bytes, Kafka messages/bytes).
+
+Why parts plus a rollup, and not one `telemetry.json` rewritten in place:
+- The counters (`fraud_platform.substrate.telemetry.snapshot()`) are per process and cumulative,
+  and a run spans several processes (mint, preflight, daemons), each writing more than once.
+- So each :meth:`TelemetryRecorder.record` writes an immutable part
+  `evidence/runs/{id}/telemetry_parts/{seq:06d}-{phase}.json` holding the *delta* since this recorder's
+  previous part. Parts never overlap, so the run's total is their plain sum; the seq is claimed with
+  `put_if_absent` (no lock, no read-modify-write, concurrent writers each get their own number).
+- `telemetry.json` is the rollup: the sum of all parts, deterministic in the set of parts, moved
+  by compare-and-swap. It can be rebuilt from the parts at any time, so a lost race or a crash
+  between a part and the rollup loses nothing.
+"""
+
+from __future__ import annotations
+
+import re
+import secrets
+from collections.abc import Callable, Mapping
+from typing import Any, Final, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, JsonValue, ValidationError
+
+from fraud_platform.core.canonical import canonical_file_bytes, parse_json_bytes
+from fraud_platform.core.errors import FailClosed, PlatformError, TransientError
+from fraud_platform.core.time import Clock, SystemClock, format_utc
+from fraud_platform.obs._reasons import EVIDENCE_CAS_CONTENDED, TELEMETRY_INVALID
+from fraud_platform.obs.evidence import RUN_ID_REGEX, RunEvidence, put_next_in_sequence
+from fraud_platform.substrate import telemetry as substrate_telemetry
+from fraud_platform.substrate.objectstore.port import ObjectStore, S3Location
+
+__all__ = [
+    "TELEMETRY_PART_SCHEMA_VERSION",
+    "TELEMETRY_ROLLUP_SCHEMA_VERSION",
+    "TelemetryPart",
+    "TelemetryRecorder",
+    "TelemetryRollup",
+    "TelemetryWindow",
+    "counters_add",
+    "counters_delta",
+    "rollup_telemetry",
+]
+
+TELEMETRY_PART_SCHEMA_VERSION: Final = "fp.obs.telemetry_part.v1"
+TELEMETRY_ROLLUP_SCHEMA_VERSION: Final = "fp.obs.telemetry.v1"
+_PHASE_PATTERN = re.compile(r"^[a-z0-9][a-z0-9_.-]{0,63}$")
+_CAS_CONFLICT = "OBJECT_CAS_CONFLICT"
+_MAX_ROLLUP_ATTEMPTS = 5
+
+Counters = dict[str, Any]
+
+
+class _Document(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True, strict=True)
+
+
+class TelemetryWindow(_Document):
+    """The interval a part covers: from the previous part (or the recorder's start) to this one."""
+
+    from_utc: str
+    to_utc: str
+
+
+class TelemetryPart(_Document):
+    """The contract of `telemetry_parts/{seq:06d}-{phase}.json`: one process's delta over a window."""
+
+    schema_version: Literal["fp.obs.telemetry_part.v1"]
+    platform_run_id: str = Field(pattern=RUN_ID_REGEX)
+    seq: int = Field(ge=1)
+    phase: str = Field(pattern=_PHASE_PATTERN.pattern)
+    component: str
+    writer: str = Field(description="random token of the writing recorder")
+    window: TelemetryWindow
+    counters: dict[str, JsonValue] = Field(description="nested counters, deltas over the window")
+
+
+class TelemetryRollup(_Document):
+    """The contract of `telemetry.json`: the sum of every part listed."""
+
+    schema_version: Literal["fp.obs.telemetry.v1"]
+    platform_run_id: str = Field(pattern=RUN_ID_REGEX)
+    parts: list[str]
+    counters: dict[str, JsonValue]
+
+
+def _check_counter(value: Any, path: str) -> None:
+    if isinstance(value, bool) or not isinstance(value, int | float | Mapping):
+        raise FailClosed(TELEMETRY_INVALID, f"{path} is {type(value).__name__}, not a counter or mapping")
+
+
+def counters_delta(current: Mapping[str, Any], previous: Mapping[str, Any]) -> Counters:
+    """`current - previous` leaf by leaf for nested counters; zero leaves and empty branches dropped.
+
+    Raises FailClosed(TELEMETRY_INVALID) for a non-numeric leaf or a counter that went backwards
+    (cumulative counters only grow; a drop means two snapshots from different processes were mixed).
+    """
+    delta: Counters = {}
+    for key, value in current.items():
+        _check_counter(value, key)
+        before = previous.get(key, {} if isinstance(value, Mapping) else 0)
+        if isinstance(value, Mapping):
+            if not isinstance(before, Mapping):
+                raise FailClosed(TELEMETRY_INVALID, f"{key} changed from a counter to a mapping")
+            nested = counters_delta(value, before)
+            if nested:
+                delta[key] = nested
+            continue
+        _check_counter(before, key)
+        if isinstance(before, Mapping):
+            raise FailClosed(TELEMETRY_INVALID, f"{key} changed from a mapping to a counter")
+        if value < before:
+            raise FailClosed(TELEMETRY_INVALID, f"counter {key} went backwards ({before} -> {value})")
+        if value != before:
+            delta[key] = value - before
+    return delta
+
+
+def counters_add(total: Mapping[str, Any], more: Mapping[str, Any]) -> Counters:
+    """Leaf-by-leaf sum of two nested counter mappings (a new mapping; inputs untouched)."""
+    result: Counters = {key: value for key, value in total.items()}
+    for key, value in more.items():
+        _check_counter(value, key)
+        if isinstance(value, Mapping):
+            existing = result.get(key, {})
+            if not isinstance(existing, Mapping):
+                raise FailClosed(TELEMETRY_INVALID, f"{key} is a counter in one part, a mapping in another")
+            result[key] = counters_add(existing, value)
+        else:
+            existing = result.get(key, 0)
+            if isinstance(existing, Mapping):
+                raise FailClosed(TELEMETRY_INVALID, f"{key} is a mapping in one part, a counter in another")
+            result[key] = existing + value
+    return result
+
+
+class TelemetryRecorder:
+    """Writes the telemetry parts of one process for one run.
+
+    Not thread-safe (one recorder per process and run). Each `record` blocks until its part is durable.
+    """
+
+    def __init__(
+        self,
+        store: ObjectStore,
+        evidence_bucket: str,
+        platform_run_id: str,
+        component: str,
+        *,
+        snapshot: Callable[[], Mapping[str, Any]] | None = None,
+        clock: Clock | None = None,
+        baseline: Mapping[str, Any] | None = None,
+        writer_token: str | None = None,
+    ) -> None:
+        """`baseline`: the snapshot to count from (None: from process start, all counters so far).
+
+        `snapshot` defaults to `fraud_platform.substrate.telemetry.snapshot` (this process's counters).
+        """
+        self._store = store
+        self._run = RunEvidence(evidence_bucket, platform_run_id)
+        self._component = component
+        self._snapshot = snapshot or substrate_telemetry.snapshot
+        self._clock: Clock = clock or SystemClock()
+        self._previous: Mapping[str, Any] = dict(baseline or {})
+        self._previous_at = format_utc(self._clock.now())
+        # Distinguishes two processes writing equal deltas, so a claim never mistakes another
+        # writer's part for its own retry.
+        self._writer = writer_token or secrets.token_hex(8)
+
+    def record(self, phase: str) -> S3Location:
+        """Write the delta since the previous part as `telemetry_parts/{seq}-{phase}.json`; return its location."""
+        if not _PHASE_PATTERN.match(phase):
+            raise FailClosed(TELEMETRY_INVALID, f"phase {phase!r} must match {_PHASE_PATTERN.pattern}")
+        current = dict(self._snapshot())
+        delta = counters_delta(current, self._previous)
+        now = format_utc(self._clock.now())
+
+        def body_for(seq: int) -> bytes:
+            part = TelemetryPart(
+                schema_version=TELEMETRY_PART_SCHEMA_VERSION,
+                platform_run_id=self._run.platform_run_id,
+                seq=seq,
+                phase=phase,
+                component=self._component,
+                writer=self._writer,
+                window=TelemetryWindow(from_utc=self._previous_at, to_utc=now),
+                counters=delta,
+            )
+            return canonical_file_bytes(part.model_dump(mode="json"))
+
+        location, _seq = put_next_in_sequence(
+            self._store, self._run.telemetry_parts, f"-{phase}.json", body_for
+        )
+        self._previous = current
+        self._previous_at = now
+        return location
+
+
+def rollup_telemetry(store: ObjectStore, evidence_bucket: str, platform_run_id: str) -> dict[str, Any]:
+    """Sum every part of the run into `telemetry.json` (compare-and-swap) and return the document.
+
+    The document depends only on the set of parts (no times of its own), so rolling up twice with
+    no new parts writes nothing new. A lost CAS race re-reads and retries.
+    """
+    run = RunEvidence(evidence_bucket, platform_run_id)
+    for _ in range(_MAX_ROLLUP_ATTEMPTS):
+        parts: list[str] = []
+        total: Counters = {}
+        for info in store.list(run.telemetry_parts):
+            try:
+                part = TelemetryPart.model_validate(
+                    parse_json_bytes(store.get(S3Location(run.bucket, info.key)))
+                )
+            except (ValidationError, ValueError) as error:
+                raise FailClosed(TELEMETRY_INVALID, f"{info.key} is not a telemetry part: {error}") from error
+            total = counters_add(total, part.counters)
+            parts.append(info.key.rsplit("/", 1)[-1])
+        document = TelemetryRollup(
+            schema_version=TELEMETRY_ROLLUP_SCHEMA_VERSION,
+            platform_run_id=platform_run_id,
+            parts=parts,
+            counters=total,
+        ).model_dump(mode="json")
+        data = canonical_file_bytes(document)
+        expected: str | None = None
+        if store.head(run.telemetry_rollup) is not None:
+            current, expected = store.get_with_etag(run.telemetry_rollup)
+            if current == data:
+                return document
+        try:
+            store.put_if_match(run.telemetry_rollup, data, expected)
+        except PlatformError as error:
+            if error.code != _CAS_CONFLICT:
+                raise
+            continue
+        return document
+    raise TransientError(
+        EVIDENCE_CAS_CONTENDED,
+        f"telemetry.json kept moving under {_MAX_ROLLUP_ATTEMPTS} concurrent rollups",
+        {"location": run.telemetry_rollup.uri},
+    )

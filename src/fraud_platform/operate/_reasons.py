@@ -1,0 +1,37 @@
+"""Reason codes owned by operate (run identity, run manifest, preflight, the demo)."""
+
+from fraud_platform.core.reasons import reason
+
+RUN_UNKNOWN = reason(
+    "RUN_UNKNOWN", "no run.json exists for this platform_run_id (mint it with `fp run new`)", owner="operate"
+)
+RUN_ID_EXHAUSTED = reason(
+    "RUN_ID_EXHAUSTED",
+    "every candidate platform_run_id in the claim window was already taken",
+    owner="operate",
+    transient=True,
+)
+RUN_PROFILE_MISMATCH = reason(
+    "RUN_PROFILE_MISMATCH", "the run was minted under another profile or rehearsal flag", owner="operate"
+)
+RUN_MANIFEST_INVALID = reason(
+    "RUN_MANIFEST_INVALID", "run.json does not match the run-manifest contract", owner="operate"
+)
+PREFLIGHT_FAILED = reason(
+    "PREFLIGHT_FAILED",
+    "at least one preflight check failed; see preflight.json for each check",
+    owner="operate",
+)
+PREFLIGHT_CONFIG_DRIFT = reason(
+    "PREFLIGHT_CONFIG_DRIFT",
+    "the profile resolves to another config digest than the one recorded in run.json",
+    owner="operate",
+)
+GIT_REVISION_UNAVAILABLE = reason(
+    "GIT_REVISION_UNAVAILABLE",
+    "the code is in a git checkout but its revision could not be read (git missing, broken or untrusted)",
+    owner="operate",
+)
+DEMO_FAILED = reason(
+    "DEMO_FAILED", "a step of `make demo` failed; the substrates were stopped", owner="operate"
+)
