@@ -76,7 +76,7 @@ def test_time_format_is_utc_with_microseconds() -> None:
     assert format_utc(moment) == "2026-01-02T01:04:05.000006Z"
     assert parse_utc("2026-01-02T01:04:05.000006Z") == moment
     with pytest.raises(ValueError):
-        format_utc(datetime(2026, 1, 1))  # noqa: DTZ001  (naive on purpose)
+        format_utc(datetime(2026, 1, 1))  # naive on purpose
 
 
 def test_fixed_clock_advances_only_when_told() -> None:
