@@ -1,12 +1,18 @@
-"""Imports every package's `_reasons` module so that the registry is complete when listed."""
+"""Imports every `*_reasons.py` module of the package so that the registry is complete when listed.
+
+It walks the files rather than the import system, so a package without `__init__.py` (a namespace
+package, which pkgutil does not descend into) cannot silently drop its codes from the list.
+"""
 
 from __future__ import annotations
 
 import importlib
-import pkgutil
+from pathlib import Path
 
 import fraud_platform
 
-for _module in pkgutil.walk_packages(fraud_platform.__path__, prefix="fraud_platform."):
-    if _module.name.endswith("._reasons"):
-        importlib.import_module(_module.name)
+_ROOT = Path(fraud_platform.__file__).resolve().parent
+
+for _path in sorted(_ROOT.rglob("*_reasons.py")):
+    _relative = _path.relative_to(_ROOT).with_suffix("")
+    importlib.import_module("fraud_platform." + ".".join(_relative.parts))
