@@ -105,6 +105,29 @@ def test_put_if_absent_refuses_same_length_other_bytes_even_without_metadata(
     assert caught.value.code == "OBJECT_CONFLICT"
 
 
+def test_a_trusted_digest_is_proven_by_the_put_response_without_a_head(
+    operator: S3Credentials, store: ObjectStore, prefix: S3Location
+) -> None:
+    # SeaweedFS echoes the ChecksumSHA256 it verified, so CREATED needs no HEAD to be a proof.
+    body = os.urandom(4096)
+    before = telemetry.snapshot()["s3"].get(operator.role, {}).get("HeadObject", {"requests": 0})
+    assert store.put_if_absent(prefix.child("trusted.bin"), body, sha256_hex=_sha(body)) is PutOutcome.CREATED
+    after = telemetry.snapshot()["s3"][operator.role].get("HeadObject", {"requests": 0})
+    assert after["requests"] == before["requests"]
+    info = store.head(prefix.child("trusted.bin"))
+    assert info is not None and info.size == len(body) and info.sha256 == _sha(body)
+
+
+def test_a_wrong_trusted_digest_is_rejected_by_the_store_and_nothing_is_written(
+    store: ObjectStore, prefix: S3Location
+) -> None:
+    location = prefix.child("lied.bin")
+    with pytest.raises(FailClosed) as caught:
+        store.put_if_absent(location, b"the real bytes", sha256_hex=_sha(b"other bytes"))
+    assert caught.value.code == "OBJECT_DIGEST_MISMATCH"  # SeaweedFS answers BadDigest
+    assert store.head(location) is None
+
+
 def test_concurrent_identical_writers_create_exactly_once(store: ObjectStore, prefix: S3Location) -> None:
     location = prefix.child("raced.bin")
     payload = os.urandom(4096)

@@ -52,7 +52,7 @@ def _translate(error: Exception, **codes: str) -> PlatformError:
         ("SlowDown", 503, "OBJECT_STORE_UNAVAILABLE", True),
         ("BadGateway", 502, "OBJECT_STORE_UNAVAILABLE", True),
         ("InvalidBucketName", 400, "OBJECT_STORE_REQUEST_FAILED", False),
-        ("BadDigest", 400, "OBJECT_STORE_REQUEST_FAILED", False),
+        ("BadDigest", 400, "OBJECT_DIGEST_MISMATCH", False),
     ],
 )
 def test_client_errors_map_to_codes(code: str, status: int, expected: str, transient: bool) -> None:

@@ -6,6 +6,8 @@ response (registered ahead of the telemetry hooks, as a transport would be), so 
 
 from __future__ import annotations
 
+import base64
+import hashlib
 import json
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
@@ -54,7 +56,12 @@ class _CannedTransport:
     def __call__(self, request: Any, **_: Any) -> AWSResponse:
         self.sent.append(request)
         status, headers, body = self._responses.pop(0)
-        return AWSResponse(request.url, status, {**headers, "Content-Length": str(len(body))}, _Raw(body))
+        return AWSResponse(request.url, status, {"Content-Length": str(len(body)), **headers}, _Raw(body))
+
+
+def _echo(body: bytes) -> dict[str, str]:
+    """The headers of a PUT answer whose store confirms the body's SHA-256 (as SeaweedFS and AWS do)."""
+    return {"ETag": '"e1"', "x-amz-checksum-sha256": base64.b64encode(hashlib.sha256(body).digest()).decode()}
 
 
 def _store(transport: _CannedTransport, role: str = "oracle_lander") -> S3ObjectStore:
@@ -66,7 +73,7 @@ def _store(transport: _CannedTransport, role: str = "oracle_lander") -> S3Object
 
 def test_s3_requests_and_bytes_are_counted_per_role_and_operation() -> None:
     body = b"0123456789" * 10
-    transport = _CannedTransport([(200, {"ETag": '"e1"'}, b""), (200, {"ETag": '"e1"'}, body)])
+    transport = _CannedTransport([(200, _echo(body), b""), (200, {"ETag": '"e1"'}, body)])
     store = _store(transport)
     location = S3Location("bucket", "k")
     assert store.put_if_absent(location, body) is PutOutcome.CREATED
@@ -95,7 +102,7 @@ def test_s3_error_responses_are_counted_and_head_bodies_are_not() -> None:
 
 
 def test_request_bodies_are_sent_unsigned_without_default_checksums() -> None:
-    transport = _CannedTransport([(200, {"ETag": '"e"'}, b"")])
+    transport = _CannedTransport([(200, _echo(b"payload"), b"")])
     _store(transport).put_if_absent(S3Location("bucket", "k"), b"payload")
     headers = {name.lower(): value for name, value in transport.sent[0].headers.items()}
     assert headers["x-amz-content-sha256"] == b"UNSIGNED-PAYLOAD"
@@ -103,6 +110,44 @@ def test_request_bodies_are_sent_unsigned_without_default_checksums() -> None:
     assert "x-amz-checksum-crc32" not in headers
     assert "x-amz-checksum-sha256" in headers  # our explicit integrity check, not botocore's default
     assert transport.sent[0].url.startswith("http://127.0.0.1:1/bucket/")  # path-style
+
+
+def test_a_put_is_proven_by_the_echoed_checksum_without_a_head() -> None:
+    body = b"proven by the put"
+    transport = _CannedTransport([(200, _echo(body), b"")])
+    digest = hashlib.sha256(body).hexdigest()
+    assert (
+        _store(transport).put_if_absent(S3Location("bucket", "k"), body, sha256_hex=digest)
+        is PutOutcome.CREATED
+    )
+    assert len(transport.sent) == 1
+    assert "HeadObject" not in telemetry.snapshot()["s3"]["oracle_lander"]
+
+
+def test_a_store_echoing_another_checksum_is_a_digest_mismatch() -> None:
+    transport = _CannedTransport([(200, _echo(b"other bytes"), b"")])
+    with pytest.raises(FailClosed) as caught:
+        _store(transport).put_if_absent(S3Location("bucket", "k"), b"our bytes")
+    assert caught.value.code == "OBJECT_DIGEST_MISMATCH"
+
+
+def test_a_store_that_echoes_no_checksum_is_asked_with_one_head() -> None:
+    body = b"no echo"
+    digest = hashlib.sha256(body).hexdigest()
+    head = {"ETag": '"e1"', "x-amz-meta-sha256": digest}
+    transport = _CannedTransport([(200, {"ETag": '"e1"'}, b""), (200, {**head, "Content-Length": "7"}, b"")])
+    store = _store(transport)
+    assert store.put_if_absent(S3Location("bucket", "k"), body) is PutOutcome.CREATED
+    assert telemetry.snapshot()["s3"]["oracle_lander"]["HeadObject"]["requests"] == 1
+    wrong = _CannedTransport(
+        [
+            (200, {"ETag": '"e1"'}, b""),
+            (200, {**head, "x-amz-meta-sha256": "00" * 32, "Content-Length": "7"}, b""),
+        ]
+    )
+    with pytest.raises(FailClosed) as caught:
+        _store(wrong).put_if_absent(S3Location("bucket", "k"), body)
+    assert caught.value.code == "OBJECT_DIGEST_MISMATCH"
 
 
 def test_kafka_counters_and_totals() -> None:

@@ -5,6 +5,7 @@
       NoSuchBucket                         → FailClosed(OBJECT_BUCKET_MISSING)
       AccessDenied / 403 / bad key pair    → FailClosed(OBJECT_ACCESS_DENIED)
       PreconditionFailed / 412             → FailClosed(precondition_code)   default OBJECT_CONFLICT
+      BadDigest (body ≠ its checksum)      → FailClosed(OBJECT_DIGEST_MISMATCH)
       ConditionalRequestConflict / 409     → contended_code                  default OBJECT_WRITE_CONTENDED
       NotImplemented / 501                 → FailClosed(OBJECT_STORE_FEATURE_UNSUPPORTED)
       5xx, SlowDown, RequestTimeout        → TransientError(OBJECT_STORE_UNAVAILABLE)
@@ -38,6 +39,7 @@ from fraud_platform.substrate._reasons import (
     OBJECT_ACCESS_DENIED,
     OBJECT_BUCKET_MISSING,
     OBJECT_CONFLICT,
+    OBJECT_DIGEST_MISMATCH,
     OBJECT_MISSING,
     OBJECT_STORE_FEATURE_UNSUPPORTED,
     OBJECT_STORE_REQUEST_FAILED,
@@ -53,6 +55,7 @@ _DENIED_CODES = frozenset(
     {"AccessDenied", "403", "Forbidden", "InvalidAccessKeyId", "SignatureDoesNotMatch", "AllAccessDisabled"}
 )
 _PRECONDITION_CODES = frozenset({"PreconditionFailed", "412"})
+_DIGEST_CODES = frozenset({"BadDigest"})
 _CONTENDED_CODES = frozenset({"ConditionalRequestConflict", "OperationAborted"})
 _UNSUPPORTED_CODES = frozenset({"NotImplemented", "501"})
 _TRANSIENT_CODES = frozenset(
@@ -101,6 +104,8 @@ def translate_client_error(
         reason = OBJECT_ACCESS_DENIED
     elif code in _PRECONDITION_CODES or status == 412:
         reason = precondition_code
+    elif code in _DIGEST_CODES:
+        reason = OBJECT_DIGEST_MISMATCH
     elif code in _CONTENDED_CODES:
         reason = contended_code
     elif code in _UNSUPPORTED_CODES or status == 501:

@@ -93,8 +93,17 @@ class ObjectStore(Protocol):
         *,
         content_type: str = "application/octet-stream",
         metadata: Mapping[str, str] | None = None,
+        sha256_hex: str | None = None,
     ) -> PutOutcome:
-        """Write once with `If-None-Match: *`; idempotent for identical bytes. Blocks until durable."""
+        """Write once with `If-None-Match: *`; idempotent for identical bytes. Blocks until durable.
+
+        `sha256_hex` is the caller's SHA-256 of `data` (a caller that hashed the bytes anyway saves a
+        second pass over them); it is trusted, not recomputed, but the store itself checks it against
+        the body it receives: a wrong one raises `FailClosed(OBJECT_DIGEST_MISMATCH)` and writes
+        nothing. Either outcome is a proof, so a caller needs no HEAD afterwards: `CREATED` means the
+        store confirmed it holds exactly `len(data)` bytes with that SHA-256, `ALREADY_PRESENT` that
+        the stored size and SHA-256 were compared with ours.
+        """
         ...
 
     def put_stream_if_absent(
@@ -109,8 +118,8 @@ class ObjectStore(Protocol):
     ) -> PutOutcome:
         """Write-once upload of a large body (multipart above the threshold), SHA-256 stored with it.
 
-        Same outcomes as `put_if_absent`; bytes that do not match `size`/`sha256_hex` raise
-        `FailClosed(OBJECT_DIGEST_MISMATCH)` and leave nothing behind.
+        Same outcomes (and the same proof) as `put_if_absent`; bytes that do not match
+        `size`/`sha256_hex` raise `FailClosed(OBJECT_DIGEST_MISMATCH)` and leave nothing behind.
         """
         ...
 

@@ -5,7 +5,9 @@ Write-once is enforced by the store, not by a read-then-write: every truth write
 the SHA-256 of the bytes already stored with ours: equal means the earlier writer wrote exactly
 what we wanted (`ALREADY_PRESENT`, idempotent), different means `FailClosed(OBJECT_CONFLICT)`.
 Every object this adapter writes carries its SHA-256 as the user metadata `sha256`, so that
-comparison is a HEAD, not a download.
+comparison is a HEAD, not a download. A single PUT also sends the digest as `ChecksumSHA256`: the
+store checks it against the body (a mismatch is `BadDigest`, nothing stored) and echoes it in the
+response, so `CREATED` is proven by the PUT itself and callers need no verifying HEAD.
 
 One instance (one botocore client) is safe to share across a thread pool.
 """
@@ -110,17 +112,21 @@ class S3ObjectStore:
         *,
         content_type: str = "application/octet-stream",
         metadata: Mapping[str, str] | None = None,
+        sha256_hex: str | None = None,
     ) -> PutOutcome:
         """Write once with `If-None-Match: *`; identical bytes already there → ALREADY_PRESENT.
 
-        Blocks until the store acknowledged (durable). Raises FailClosed(OBJECT_CONFLICT) when other
-        bytes are there, TransientError(OBJECT_WRITE_CONTENDED) when a concurrent writer was mid-way.
+        `sha256_hex` (the caller's digest of `data`) is used instead of hashing the body again; the
+        store checks it (`ChecksumSHA256`). Blocks until the store acknowledged (durable). Raises
+        FailClosed(OBJECT_CONFLICT) when other bytes are there, FailClosed(OBJECT_DIGEST_MISMATCH)
+        when the store did not receive bytes with that digest, TransientError(OBJECT_WRITE_CONTENDED)
+        when a concurrent writer was mid-way.
         """
-        digest = _sha256_hex(data)
+        digest = sha256_hex.lower() if sha256_hex is not None else _sha256_hex(data)
         put_metadata = _with_sha256(metadata, digest)
         try:
             with map_s3_errors(location, precondition_code=OBJECT_CONFLICT):
-                self._client.put_object(
+                response = self._client.put_object(
                     Bucket=location.bucket,
                     Key=location.key,
                     Body=data,
@@ -133,6 +139,7 @@ class S3ObjectStore:
             if error.code != OBJECT_CONFLICT:
                 raise
             return self._resolve_existing(location, digest, len(data), data)
+        self._confirm_created(location, response, digest, len(data))
         return PutOutcome.CREATED
 
     def put_stream_if_absent(
@@ -161,7 +168,9 @@ class S3ObjectStore:
         if size <= self._multipart_threshold:
             data = _read_exact(stream, size)
             _check_body(location, len(data) + len(stream.read(1)), _sha256_hex(data), size, declared)
-            return self.put_if_absent(location, data, content_type=content_type, metadata=metadata)
+            return self.put_if_absent(
+                location, data, content_type=content_type, metadata=metadata, sha256_hex=declared
+            )
         return self._multipart_put(
             location, stream, size, declared, _with_sha256(metadata, declared), content_type
         )
@@ -258,6 +267,28 @@ class S3ObjectStore:
             self._client.delete_object(Bucket=location.bucket, Key=location.key)
 
     # Internals ------------------------------------------------------------------------------------
+
+    def _confirm_created(self, location: S3Location, response: Any, digest: str, size: int) -> None:
+        """Make CREATED a proof: the store's SHA-256 of what it stored must be ours.
+
+        AWS S3 and SeaweedFS echo the verified `ChecksumSHA256` in the PUT response (the digest pins
+        the size too); a store that does not is asked with one HEAD (size + stored SHA-256) instead.
+        """
+        echoed = _hex_from_checksum(response.get("ChecksumSHA256"))
+        stored_size: int
+        stored_sha: str | None
+        if echoed is not None:
+            stored_size, stored_sha = size, echoed
+        else:
+            info = self.head(location)
+            stored_size, stored_sha = (info.size, info.sha256) if info is not None else (-1, None)
+        if stored_size != size or stored_sha != digest:
+            raise FailClosed(
+                OBJECT_DIGEST_MISMATCH,
+                f"{location}: the store acknowledged {stored_size} bytes with sha256 {stored_sha}, "
+                f"sent {size} / {digest}",
+                {"uri": location.uri, "declared_size": size, "declared_sha256": digest},
+            )
 
     def _resolve_existing(
         self, location: S3Location, digest: str, size: int, data: bytes | None

@@ -1,0 +1,326 @@
+"""Oracle Store: land a world, verify it, seal it, check it, compare roots, move the root pointer."""
+
+from __future__ import annotations
+
+import importlib
+import importlib.util
+from typing import Any
+
+import typer
+from rich.progress import Progress, TaskID
+
+from fraud_platform.cli.output import Output
+from fraud_platform.cli.runner import CheckFailed, run_command
+from fraud_platform.core.errors import FailClosed
+from fraud_platform.oracle import (
+    DEFAULT_ROLE,
+    ORACLE_LANDED,
+    ORACLE_POINTER_MOVED,
+    ORACLE_SEALED,
+    POINTER_MISSING,
+    LandingOptions,
+    LandingSource,
+    OracleRuntime,
+    PackRoot,
+    PointerMove,
+    Side,
+    compare_roots,
+    default_root_uri,
+    engine_run_id_of,
+    land_world,
+    open_source,
+    read_pointer,
+    rollback_pointer,
+    seal_pack,
+    set_pointer,
+    verify_landing,
+)
+from fraud_platform.substrate import telemetry
+
+NAME = "oracle"
+app = typer.Typer(no_args_is_help=True)
+pointer_app = typer.Typer(
+    no_args_is_help=True, help="Show, set or roll back a profile's Oracle root pointer."
+)
+app.add_typer(pointer_app, name="pointer")
+
+_JSON = typer.Option(False, "--json", help="End stdout with one JSON line.")
+_PROFILE = typer.Option("local_parity", "--profile", help="Profile of the destination / the roots.")
+_ROLE = typer.Option(DEFAULT_ROLE, "--role", help="Role whose credentials are used.")
+_WORKERS = typer.Option(
+    None, "--workers", min=1, max=64, help="Threads (default: the profile's landing_workers)."
+)
+
+
+class _Bar:
+    """LandingProgress over a Rich progress bar: bytes on the bar, files in the description."""
+
+    def __init__(self, progress: Progress) -> None:
+        self._progress = progress
+        self._task: TaskID | None = None
+        self._files = 0
+        self._total = 0
+
+    def planned(self, files: int, total_bytes: int) -> None:
+        self._total = files
+        self._task = self._progress.add_task(self._label(), total=total_bytes)
+
+    def advanced(self, files: int, nbytes: int) -> None:
+        self._files += files
+        if self._task is not None:
+            self._progress.update(self._task, advance=nbytes, description=self._label())
+
+    def _label(self) -> str:
+        return f"landing {self._files}/{self._total} files"
+
+
+def _open_source(spec: str, source_profile: str, source_role: str) -> LandingSource:
+    """A folder, or an s3:// prefix read through its own profile's endpoint and role."""
+    store = OracleRuntime.open(source_profile, source_role).store if spec.startswith("s3://") else None
+    return open_source(spec, store)
+
+
+def _outputs(value: str | None) -> list[str] | None:
+    return [item.strip() for item in value.split(",") if item.strip()] if value else None
+
+
+@app.command()
+def land(
+    source: str = typer.Option(
+        ..., "--source", help="World folder, or s3://… on the source profile's endpoint."
+    ),
+    dest: str | None = typer.Option(None, "--dest", help="Pack root (default: the profile's Oracle root)."),
+    source_profile: str | None = typer.Option(None, "--source-profile", help="Profile of an s3:// source."),
+    source_role: str = typer.Option("operator", "--source-role", help="Role reading an s3:// source."),
+    workers: int | None = _WORKERS,
+    run: str | None = typer.Option(
+        None, "--run", help="platform_run_id to record an ORACLE_LANDED fact for."
+    ),
+    profile: str = _PROFILE,
+    role: str = _ROLE,
+    json_mode: bool = _JSON,
+) -> None:
+    """Land a world write-once (resumable, idempotent) and commit its landing manifest."""
+
+    def body(out: Output) -> None:
+        runtime = OracleRuntime.open(profile, role)
+        world = _open_source(source, source_profile or profile, source_role)
+        root = PackRoot.parse(
+            dest
+            or default_root_uri(runtime.bucket, runtime.profile.oracle.namespace, engine_run_id_of(world))
+        )
+        options = LandingOptions(workers=workers or runtime.profile.budgets.landing_workers)
+        out.info(f"landing {world.uri} → {root.uri} ({options.workers} workers)")
+        with out.progress(transfer=True) as progress:
+            report = land_world(
+                world,
+                runtime.store,
+                root,
+                options=options,
+                progress=_Bar(progress),
+                telemetry=telemetry.snapshot,
+            )
+        payload = report.to_json()
+        if run is not None:
+            payload["fact_event_id"] = runtime.emit(run, ORACLE_LANDED, report.fact_details())
+        out.result(payload)
+
+    run_command(json_mode, body)
+
+
+@app.command()
+def verify(
+    root: str = typer.Option(..., "--root", help="Pack root s3://…/"),
+    source: str | None = typer.Option(None, "--source", help="Also re-read this source (folder or s3://)."),
+    source_profile: str | None = typer.Option(None, "--source-profile", help="Profile of an s3:// source."),
+    source_role: str = typer.Option("operator", "--source-role", help="Role reading an s3:// source."),
+    workers: int | None = _WORKERS,
+    profile: str = _PROFILE,
+    role: str = _ROLE,
+    json_mode: bool = _JSON,
+) -> None:
+    """Re-read every landed byte (and the source's) and compare with the landing manifest."""
+
+    def body(out: Output) -> None:
+        runtime = OracleRuntime.open(profile, role)
+        world = _open_source(source, source_profile or profile, source_role) if source is not None else None
+        report = verify_landing(
+            runtime.store,
+            PackRoot.parse(root),
+            source=world,
+            workers=workers or runtime.profile.budgets.landing_workers,
+        )
+        if not report.ok:
+            for problem in report.problems[:20]:
+                out.info(f"{problem['side']}: {problem['problem']} {problem['path']}")
+            raise CheckFailed("ORACLE_VERIFY_FAILED", report.to_json())
+        out.result(report.to_json())
+
+    run_command(json_mode, body)
+
+
+@app.command()
+def seal(
+    root: str = typer.Option(..., "--root", help="Pack root s3://…/ with a committed landing."),
+    scenario_id: str = typer.Option(..., "--scenario-id", help="The scenario pin to seal for."),
+    outputs: str | None = typer.Option(
+        None, "--outputs", help="Comma-separated outputs (default: stream set)."
+    ),
+    workers: int | None = _WORKERS,
+    run: str | None = typer.Option(
+        None, "--run", help="platform_run_id to record an ORACLE_SEALED fact for."
+    ),
+    profile: str = _PROFILE,
+    role: str = _ROLE,
+    json_mode: bool = _JSON,
+) -> None:
+    """Verify gates and Parquet footers from the landed bytes, then write the pack manifest and seal."""
+
+    def body(out: Output) -> None:
+        runtime = OracleRuntime.open(profile, role)
+        report = seal_pack(
+            runtime.store,
+            PackRoot.parse(root),
+            scenario_id,
+            runtime.tails(),
+            output_ids=_outputs(outputs),
+            workers=workers or runtime.profile.budgets.landing_workers,
+        )
+        payload = report.to_json()
+        if run is not None:
+            payload["fact_event_id"] = runtime.emit(run, ORACLE_SEALED, report.fact_details())
+        if not report.ok:
+            for failure in report.seal.failures:
+                out.info(f"{failure.code} {failure.subject}: {failure.detail}")
+            raise CheckFailed(report.first_code, payload)
+        out.result(payload)
+
+    run_command(json_mode, body)
+
+
+@app.command()
+def check(
+    root: str = typer.Option(..., "--root", help="Pack root s3://…/"),
+    scenario_id: str = typer.Option(..., "--scenario-id", help="The scenario pin the consumer expects."),
+    outputs: str | None = typer.Option(
+        None, "--outputs", help="Comma-separated outputs (default: stream set)."
+    ),
+    profile: str = _PROFILE,
+    role: str = _ROLE,
+    json_mode: bool = _JSON,
+) -> None:
+    """The consumer check SR and WSP run: seal, pack, landing, world key, gates and stream views."""
+
+    def body(out: Output) -> None:
+        runtime = OracleRuntime.open(profile, role)
+        report = runtime.check(root, scenario_id, _outputs(outputs))
+        if not report.ok:
+            for failure in report.failures:
+                out.info(f"{failure.code} {failure.subject}: {failure.detail}")
+            raise CheckFailed(report.code, report.to_json())
+        out.result(report.to_json())
+
+    run_command(json_mode, body)
+
+
+@app.command()
+def compare(
+    left: str = typer.Option(..., "--left", help="First pack root s3://…/"),
+    right: str = typer.Option(..., "--right", help="Second pack root s3://…/"),
+    left_profile: str | None = typer.Option(
+        None, "--left-profile", help="Profile of --left (default --profile)."
+    ),
+    right_profile: str | None = typer.Option(
+        None, "--right-profile", help="Profile of --right (default --profile)."
+    ),
+    profile: str = _PROFILE,
+    role: str = _ROLE,
+    json_mode: bool = _JSON,
+) -> None:
+    """Shadow parity: landing manifests, pack ids and stream-view receipts of two roots; exit 0 if identical."""
+
+    def body(out: Output) -> None:
+        left_side = Side(OracleRuntime.open(left_profile or profile, role).store, PackRoot.parse(left))
+        right_side = Side(OracleRuntime.open(right_profile or profile, role).store, PackRoot.parse(right))
+        report = compare_roots(left_side, right_side)
+        if not report.identical:
+            for difference in report.differences[:20]:
+                out.info(str(difference))
+            raise CheckFailed("ORACLE_COMPARE_DIFFERENT", report.to_json())
+        out.result(report.to_json())
+
+    run_command(json_mode, body)
+
+
+@pointer_app.command("show")
+def pointer_show(profile: str = _PROFILE, role: str = _ROLE, json_mode: bool = _JSON) -> None:
+    """The pack root and scenario a profile currently reads."""
+
+    def body(out: Output) -> None:
+        runtime = OracleRuntime.open(profile, role)
+        current = read_pointer(runtime.store, runtime.bucket, profile)
+        if current is None:
+            raise FailClosed(POINTER_MISSING, f"no Oracle root pointer for {profile}")
+        out.result({"pointer": current[0].model_dump(mode="json")})
+
+    run_command(json_mode, body)
+
+
+@pointer_app.command("set")
+def pointer_set(
+    root: str = typer.Option(..., "--root", help="Pack root s3://…/ that passes `fp oracle check`."),
+    scenario_id: str = typer.Option(..., "--scenario-id", help="The scenario pin."),
+    run: str | None = typer.Option(None, "--run", help="platform_run_id to record the move for."),
+    profile: str = _PROFILE,
+    role: str = _ROLE,
+    json_mode: bool = _JSON,
+) -> None:
+    """Move the pointer to a checked pack (compare-and-swap; a new history entry)."""
+
+    def body(out: Output) -> None:
+        runtime = OracleRuntime.open(profile, role)
+        move = set_pointer(
+            runtime.store,
+            runtime.bucket,
+            profile,
+            PackRoot.parse(root).uri,
+            scenario_id,
+            runtime.checked_pack_id,
+        )
+        out.result(_moved(runtime, move, run))
+
+    run_command(json_mode, body)
+
+
+@pointer_app.command("rollback")
+def pointer_rollback(
+    run: str | None = typer.Option(None, "--run", help="platform_run_id to record the move for."),
+    profile: str = _PROFILE,
+    role: str = _ROLE,
+    json_mode: bool = _JSON,
+) -> None:
+    """Restore the previous pointer entry (as a new history entry); never a data move."""
+
+    def body(out: Output) -> None:
+        runtime = OracleRuntime.open(profile, role)
+        move = rollback_pointer(runtime.store, runtime.bucket, profile, runtime.checked_pack_id)
+        out.result(_moved(runtime, move, run))
+
+    run_command(json_mode, body)
+
+
+def _moved(runtime: OracleRuntime, move: PointerMove, run: str | None) -> dict[str, Any]:
+    payload = move.to_json()
+    if run is not None and move.moved:
+        payload["fact_event_id"] = runtime.emit(run, ORACLE_POINTER_MOVED, move.fact_details())
+    return payload
+
+
+def _mount_sort() -> None:
+    """Mount `fp oracle sort` from the stream-view package when it is installed alongside."""
+    name = "fraud_platform.cli.oracle_sort_command"
+    if importlib.util.find_spec(name) is not None:
+        importlib.import_module(name).register(app)
+
+
+_mount_sort()

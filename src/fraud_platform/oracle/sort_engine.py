@@ -1,0 +1,182 @@
+"""The raw pass and the sort itself: one scan of the source feeds both the raw digests and DuckDB.
+
+DuckDB sorts out of core: an explicit `memory_limit`, a private `temp_directory` for spills and a
+fixed thread count, so an output far larger than memory still sorts (and `--window-days` bounds
+each sort further). The rows reach DuckDB as an Arrow stream from `SourceSet.batches`; the raw-side
+digests are computed on each row group inside that same stream (by a second, private DuckDB that
+only hashes), so the source is read from S3 exactly once and no row is materialised twice.
+
+An exception raised inside the Arrow stream surfaces from DuckDB as a generic error; it is kept and
+re-raised as itself, so a refusal such as STREAM_SORT_KEY_NULL keeps its code.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import tempfile
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import duckdb
+import pyarrow as pa
+
+from fraud_platform.core.errors import FailClosed
+from fraud_platform.oracle._sort_reasons import STREAM_SORT_CLOSURE_FAILED, STREAM_SORT_MEMORY_EXCEEDED
+from fraud_platform.oracle.closure import SideSummary
+from fraud_platform.oracle.closure_digest import DigestTotals, RowHasher
+from fraud_platform.oracle.closure_encoding import quote_identifier
+from fraud_platform.oracle.closure_keys import KeyTracker
+from fraud_platform.oracle.sort_pipeline import BackgroundConsumer, prefetch
+from fraud_platform.oracle.sort_source import TIEBREAK_COLUMN, RawCallback, SourceFile, SourceSet, TimeWindow
+from fraud_platform.oracle.sort_writer import PartWriter
+
+__all__ = ["DuckSettings", "RawSide", "scan_raw", "sort_to_parts"]
+
+_SOURCE_VIEW = "__fp_source"
+
+
+@dataclass(frozen=True)
+class DuckSettings:
+    """How the sorting DuckDB may use the machine."""
+
+    memory_limit_mb: int
+    threads: int = 2
+    temp_dir: Path | None = None
+    batch_rows: int = 65_536
+
+
+class RawSide:
+    """The raw side of the proof: every source row once, hashed on a background thread.
+
+    Only the multiset digest is computed for the raw side: the raw order is pinned byte for byte by
+    the SHA-256 of each source file (listed in the receipt), so an ordered digest of it would cost
+    a second hash per row and prove nothing more. Row counts, key range and nulls are checked.
+    """
+
+    def __init__(self, sort_keys: Sequence[str], hasher: RowHasher) -> None:
+        self._hasher = hasher
+        self._totals = DigestTotals(hasher.bits)
+        self._keys = KeyTracker(sort_keys, check_order=False)
+
+    def consume(self, batch: pa.RecordBatch) -> None:
+        """Fold one batch of source rows in (on the worker thread)."""
+        self._keys.update(batch)
+        self._totals.add(self._hasher.digest(batch))
+
+    @contextlib.contextmanager
+    def feeding(self) -> Iterator[RawCallback]:
+        """A raw callback that hands batches to a background hasher; waits for it on exit."""
+        worker: BackgroundConsumer[pa.RecordBatch] = BackgroundConsumer(self.consume, name="fp-raw-hash")
+
+        def _submit(_source: SourceFile, _first_position: int, batch: pa.RecordBatch) -> None:
+            worker.submit(batch)
+
+        try:
+            yield _submit
+        except BaseException:
+            worker.abandon()
+            raise
+        worker.close()
+
+    @property
+    def rows(self) -> int:
+        return self._totals.rows
+
+    def summary(self) -> SideSummary:
+        return SideSummary(
+            row_count=self._totals.rows,
+            min=list(self._keys.minimum) if self._keys.minimum is not None else None,
+            max=list(self._keys.maximum) if self._keys.maximum is not None else None,
+            multiset_digest=self._totals.multiset_hex,
+            ordered_digest=None,
+        )
+
+
+def _require_all_rows(sources: SourceSet, raw: RawSide, seen: set[tuple[int, int]]) -> None:
+    groups = sum(len(source.row_groups) for source in sources.files)
+    if len(seen) != groups or raw.rows != sources.total_rows:
+        raise FailClosed(
+            STREAM_SORT_CLOSURE_FAILED,
+            f"the raw pass saw {raw.rows} of {sources.total_rows} rows ({len(seen)} of {groups} row groups)",
+        )
+
+
+def scan_raw(sources: SourceSet, raw: RawSide, on_rows: Callable[[int], None] | None = None) -> None:
+    """Only the raw side (no sort): for proving an already written, uncommitted view."""
+    seen: set[tuple[int, int]] = set()
+    with raw.feeding() as on_raw:
+        for batch in sources.batches(TimeWindow(None, None), seen, on_raw):
+            if on_rows is not None:
+                on_rows(batch.num_rows)
+    _require_all_rows(sources, raw, seen)
+
+
+def _connect(settings: DuckSettings, temp_dir: str) -> duckdb.DuckDBPyConnection:
+    return duckdb.connect(
+        config={
+            "threads": settings.threads,
+            "memory_limit": f"{settings.memory_limit_mb}MB",
+            "temp_directory": temp_dir,
+            "preserve_insertion_order": True,
+        }
+    )
+
+
+def sort_to_parts(
+    sources: SourceSet,
+    windows: Sequence[TimeWindow],
+    raw: RawSide,
+    writer: PartWriter,
+    settings: DuckSettings,
+    on_rows: Callable[[int], None] | None = None,
+) -> None:
+    """Sort every window in turn (windows ascend, so the parts come out globally sorted)."""
+    columns = ", ".join(quote_identifier(name) for name in sources.schema.names)
+    order = ", ".join([*(quote_identifier(key) for key in sources.sort_keys), TIEBREAK_COLUMN])
+    query = f"SELECT {columns} FROM {_SOURCE_VIEW} ORDER BY {order}"
+    seen: set[tuple[int, int]] = set()
+    with (
+        tempfile.TemporaryDirectory(prefix="fp-sort-", dir=settings.temp_dir) as spill,
+        raw.feeding() as on_raw,
+    ):
+        con = _connect(settings, spill)
+        try:
+            for window in windows:
+                failures: list[BaseException] = []
+
+                def _stream(
+                    window: TimeWindow = window, failures: list[BaseException] = failures
+                ) -> Iterator[pa.RecordBatch]:
+                    try:
+                        # Read and decode ahead on a worker thread, so that DuckDB's single scan
+                        # thread only sinks rows into the sort.
+                        yield from prefetch(
+                            sources.batches(window, seen, on_raw), depth=4, name="fp-source-read"
+                        )
+                    except BaseException as error:
+                        failures.append(error)
+                        raise
+
+                reader = pa.RecordBatchReader.from_batches(sources.schema_with_tiebreak, _stream())
+                con.register(_SOURCE_VIEW, reader)
+                try:
+                    for batch in con.sql(query).to_arrow_reader(settings.batch_rows):
+                        writer.add(batch)
+                        if on_rows is not None:
+                            on_rows(batch.num_rows)
+                except duckdb.Error as error:
+                    if failures:
+                        raise failures[0] from error
+                    if isinstance(error, duckdb.OutOfMemoryException):
+                        raise FailClosed(
+                            STREAM_SORT_MEMORY_EXCEEDED,
+                            f"the sort needs more than {settings.memory_limit_mb} MB: {error}",
+                            {"memory_limit_mb": settings.memory_limit_mb, "window": window.to_json()},
+                        ) from error
+                    raise
+                finally:
+                    con.unregister(_SOURCE_VIEW)
+        finally:
+            con.close()
+    _require_all_rows(sources, raw, seen)
