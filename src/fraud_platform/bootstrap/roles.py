@@ -132,6 +132,7 @@ _TABLE: tuple[tuple[str, BucketKind, str, tuple[ObjectAction, ...]], ...] = (
     ("oracle_sorter", _EV, *_GOVERNANCE),
     ("sr", _OS, "oracle-store/", (_G, _L)),
     ("sr", _OS, "fraud-platform/*/sr/", (_G, _P, _L)),
+    ("sr", _OS, "pointers/oracle/", (_G,)),
     ("sr", _EV, *_GOVERNANCE),
     ("wsp", _OS, "oracle-store/", (_G, _L)),
     ("wsp", _OS, "fraud-platform/", (_G, _L)),

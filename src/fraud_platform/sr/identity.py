@@ -6,10 +6,13 @@ existing run cannot drift and a pack moved to another root keeps its ids.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping, Sequence
 from typing import Any
 
 from fraud_platform.core.canonical import canonical_bytes, sha256_hex
+from fraud_platform.core.errors import FailClosed
+from fraud_platform.sr._reasons import SR_RUN_ID_INVALID
 
 __all__ = [
     "bundle_hash",
@@ -17,13 +20,28 @@ __all__ = [
     "ready_message_id",
     "run_config_digest",
     "scenario_run_id",
+    "stream_view_id",
+    "validate_scenario_run_id",
 ]
+
+_SCENARIO_RUN_ID = re.compile(r"^[0-9a-f]{32}$")
+
 
 def scenario_run_id(run_equivalence_key: str) -> str:
     """First 32 hex of sha256("sr_run|" + run_equivalence_key)."""
     if not run_equivalence_key:
         raise ValueError("run_equivalence_key must not be empty")
     return sha256_hex("sr_run|" + run_equivalence_key)[:32]
+
+
+def validate_scenario_run_id(value: str) -> str:
+    """Return `value` if it has the shape of a scenario_run_id, else FailClosed(SR_RUN_ID_INVALID).
+
+    The id names S3 keys and state-store rows, so anything else is refused before it can name one.
+    """
+    if not isinstance(value, str) or not _SCENARIO_RUN_ID.match(value):
+        raise FailClosed(SR_RUN_ID_INVALID, f"{value!r} is not 32 lowercase hex characters")
+    return value
 
 
 def intent_fingerprint(
@@ -58,3 +76,12 @@ def bundle_hash(
 def ready_message_id(platform_run_id: str, scenario_run_id_value: str, bundle_hash_value: str) -> str:
     """sha256("ready|" + platform_run_id + "|" + scenario_run_id + "|" + bundle_hash)."""
     return sha256_hex(f"ready|{platform_run_id}|{scenario_run_id_value}|{bundle_hash_value}")
+
+
+def stream_view_id(oracle_pack_id: str, output_id: str, sort_keys: Sequence[str]) -> str:
+    """sha256(cj1 {"oracle_pack_id", "output_id", "sort_keys"}): a view's identity, on any root."""
+    return sha256_hex(
+        canonical_bytes(
+            {"oracle_pack_id": oracle_pack_id, "output_id": output_id, "sort_keys": list(sort_keys)}
+        )
+    )

@@ -7,11 +7,14 @@ import hashlib
 import pytest
 
 from fraud_platform.core.errors import FailClosed
+from fraud_platform.oracle.closure import compute_stream_view_id
 from fraud_platform.sr.identity import (
     bundle_hash,
     intent_fingerprint,
     ready_message_id,
     scenario_run_id,
+    stream_view_id,
+    validate_scenario_run_id,
 )
 from fraud_platform.sr.states import RunState, check_transition
 
@@ -66,3 +69,19 @@ def test_state_machine_refuses_regressions_and_terminal_moves(
     with pytest.raises(FailClosed) as caught:
         check_transition(current, target)
     assert caught.value.code == "STATE_REGRESSION"
+
+
+def test_scenario_run_ids_are_validated_before_they_name_anything() -> None:
+    assert validate_scenario_run_id("0123456789abcdef0123456789abcdef")
+    for bad in ("", "0123456789ABCDEF0123456789ABCDEF", "../etc", "0" * 31, "0" * 33):
+        with pytest.raises(FailClosed) as caught:
+            validate_scenario_run_id(bad)
+        assert caught.value.code == "SR_RUN_ID_INVALID"
+
+
+def test_stream_view_id_agrees_with_the_oracle_sort() -> None:
+    pack = "a" * 64
+    assert stream_view_id(pack, "arrival_events_5B", ["ts_utc"]) == compute_stream_view_id(
+        pack, "arrival_events_5B", ["ts_utc"]
+    )
+    assert stream_view_id(pack, "arrival_events_5B", ["ts_utc"]) != stream_view_id(pack, "x", ["ts_utc"])
