@@ -1,0 +1,111 @@
+"""The two timed sides of `bench sort`, each run as its own child process (`python -m bench._sort_sides`).
+
+A child per run gives each side a clean interpreter and lets the parent read the child's own peak
+RSS and CPU time from `os.wait4`. Both sides read the same landed files through the same code
+(`SourceSet`: pyarrow's S3 filesystem, row groups, the (source path, row index) tie-breaker column)
+and give DuckDB the same threads and memory limit:
+
+- `bare`: `COPY (SELECT * EXCLUDE tie-breaker FROM source ORDER BY ts_utc, tie-breaker) TO
+  'local.parquet'` and nothing else (no digest, no upload, no read-back);
+- `ours`: `sort_stream_views` for the one output (raw digests, sort, parts uploaded write-once,
+  read back, closure proof, manifest and receipt).
+
+The child prints one JSON line: `{"side", "wall_s", "rows", "peak_rss_mb"}`. Peak RSS is the
+child's own high-water mark (`VmHWM` in /proc/self/status): `ru_maxrss` from `wait4` would also
+count the parent's memory, which a forked child inherits until it execs.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import duckdb
+import pyarrow as pa
+
+from fraud_platform.engine.catalogue import load_catalogue
+from fraud_platform.oracle.closure_digest import DEFAULT_ROW_HASH
+from fraud_platform.oracle.layout import PackRoot
+from fraud_platform.oracle.sort import SortOptions, sort_stream_views
+from fraud_platform.oracle.sort_pack import load_sealed_pack
+from fraud_platform.oracle.sort_source import TIEBREAK_COLUMN, SourceSet, TimeWindow, arrow_s3_filesystem
+from fraud_platform.substrate.factory import open_object_store
+from fraud_platform.substrate.local import substrates
+
+
+def _bare(
+    root: PackRoot, scenario: str, output_id: str, memory_mb: int, fp_home: Path, _row_hash: str
+) -> int:
+    creds = substrates(fp_home).operator
+    store = open_object_store(creds)
+    pack = load_sealed_pack(store, root, scenario)
+    spec = load_catalogue().output(output_id)
+    sources = SourceSet(arrow_s3_filesystem(creds), root, pack.source_files(spec), spec.sort_keys)
+    stream = sources.batches(TimeWindow(None, None), set(), lambda _file, _position, _batch: None)
+    reader = pa.RecordBatchReader.from_batches(sources.schema_with_tiebreak, stream)
+    keys = ", ".join(f'"{key}"' for key in spec.sort_keys)
+    with tempfile.TemporaryDirectory(prefix="fp-bench-bare-") as folder:
+        con = duckdb.connect(
+            config={"threads": 2, "memory_limit": f"{memory_mb}MB", "temp_directory": folder}
+        )
+        con.register("source", reader)
+        con.execute(
+            f"COPY (SELECT * EXCLUDE ({TIEBREAK_COLUMN}) FROM source ORDER BY {keys}, {TIEBREAK_COLUMN}) "
+            f"TO '{folder}/bare.parquet' (FORMAT parquet)"
+        )
+        rows = con.sql(f"SELECT count(*) FROM read_parquet('{folder}/bare.parquet')").fetchall()[0][0]
+        con.close()
+    return int(rows)
+
+
+def _ours(root: PackRoot, scenario: str, output_id: str, memory_mb: int, fp_home: Path, row_hash: str) -> int:
+    creds = substrates(fp_home).operator
+    store = open_object_store(creds)
+    options = SortOptions(memory_limit_mb=memory_mb, row_hash=row_hash)
+    results = sort_stream_views(store, creds, root, scenario, outputs=[output_id], options=options)
+    if results[0].status != "created":
+        raise RuntimeError(f"expected a fresh view, got {results[0].status}")
+    return results[0].rows
+
+
+def _peak_rss_mb() -> float:
+    """This process's resident-set high-water mark, from /proc (Linux)."""
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith("VmHWM:"):
+            return round(int(line.split()[1]) / 1024, 1)
+    raise RuntimeError("no VmHWM in /proc/self/status")
+
+
+def main(argv: list[str]) -> int:
+    parser = argparse.ArgumentParser(prog="python -m bench._sort_sides")
+    parser.add_argument("side", choices=["bare", "ours"])
+    parser.add_argument("--root", required=True)
+    parser.add_argument("--scenario", required=True)
+    parser.add_argument("--output", required=True)
+    parser.add_argument("--memory-mb", type=int, required=True)
+    parser.add_argument("--fp-home", type=Path, required=True)
+    parser.add_argument("--row-hash", default=DEFAULT_ROW_HASH, choices=["md5", "sha256"])
+    args = parser.parse_args(argv)
+    side = _bare if args.side == "bare" else _ours
+    started = time.perf_counter()
+    rows = side(
+        PackRoot.parse(args.root), args.scenario, args.output, args.memory_mb, args.fp_home, args.row_hash
+    )
+    wall = time.perf_counter() - started
+    record = {
+        "side": args.side,
+        "row_hash": args.row_hash,
+        "wall_s": round(wall, 3),
+        "rows": rows,
+        "peak_rss_mb": _peak_rss_mb(),
+    }
+    print(json.dumps(record), flush=True)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
