@@ -32,6 +32,7 @@ from fraud_platform.obs.facts import parse_fact
 from fraud_platform.obs.logging import bind_run, configure_logging, log_event
 from fraud_platform.operate._reasons import DEMO_FAILED
 from fraud_platform.operate.context import OperateContext
+from fraud_platform.operate.demo_world import world_to_ready
 from fraud_platform.operate.evidence_listing import aws_cli_hint, list_run_evidence
 from fraud_platform.operate.gitrev import git_revision
 from fraud_platform.operate.preflight import run_preflight
@@ -191,6 +192,9 @@ def run_demo(home: Path, console: Console, clock: Clock | None = None) -> str:
             if not report.ok:
                 failed = ", ".join(f"{c.name}/{c.role}={c.code}" for c in report.failed)
                 raise FailClosed(DEMO_FAILED, f"preflight failed: {failed}")
+            ready = world_to_ready(profile, home, run_id, steps, console)
+            if ready.message_id is None:
+                raise FailClosed(DEMO_FAILED, f"SR did not publish READY: {ready.state}")
             lifecycle = steps.run(
                 "lifecycle facts for component `demo` (STARTED, READY, STOPPED)",
                 lambda: [

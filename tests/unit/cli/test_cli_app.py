@@ -27,7 +27,7 @@ def test_a_named_group_is_mounted_alone() -> None:
 
 def test_a_short_command_does_not_import_the_heavy_groups() -> None:
     probe = (
-        "import sys; sys.argv=['fp','reasons','--json'];"
+        "import sys; sys.argv=['fp','config','conformance','--json'];"
         "from fraud_platform.cli.app import main\n"
         "try:\n main()\nexcept SystemExit:\n pass\n"
         "print('duckdb' in sys.modules, 'fraud_platform.cli.cmd_oracle' in sys.modules)"
