@@ -9,7 +9,8 @@ For each output (default: the catalogue's six traffic and context outputs):
    DuckDB sort, whose output is cut into parts under `attempt={attempt_id}/` (write-once);
    a view manifest already there (a run that died before its receipt) → that attempt is adopted:
    its raw side is recomputed by a scan of the sources (no sort) and its parts are proven again;
-4. the parts are HEADed and read back; the sorted side of the proof is computed from those bytes;
+4. each part is HEADed and read back as soon as it is stored (on a proof thread, while the sort
+   goes on); the sorted side of the proof is computed from those bytes only;
 5. the proof must hold (closure.require_closure), else nothing is committed;
 6. `_stream_view_manifest.json` (write-once), then `_stream_sort_receipt.json` LAST: the commit.
 
@@ -21,7 +22,7 @@ from __future__ import annotations
 
 import secrets
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -66,8 +67,9 @@ from fraud_platform.substrate.objectstore.port import ObjectStore, S3Credentials
 
 __all__ = ["SortOptions", "SortProgress", "ViewResult", "sort_stream_views"]
 
-# What the process keeps outside the sorting DuckDB: the two hashing DuckDBs (raw, view), Arrow batches in flight,
-# one part being written, and the interpreter itself.
+# The budget is split: each of the two hashing DuckDBs (raw side, view side) gets _HASHER_MEMORY_MB,
+# Arrow batches in flight, the parts being encoded and uploaded and the interpreter keep
+# _OUTSIDE_DUCKDB_MB, and the sorting DuckDB gets the rest as its memory_limit.
 _HASHER_MEMORY_MB = 96
 # Each hasher runs on its own Python thread (raw side, view side) next to the sorting DuckDB; two
 # DuckDB threads each let a lone hasher (the view proof after the sort has finished) use both cores.
@@ -123,7 +125,6 @@ class ViewResult:
     attempt_id: str
     parts: int
     elapsed_s: float
-    detail: dict[str, Any] = field(default_factory=dict)
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -136,7 +137,6 @@ class ViewResult:
             "attempt_id": self.attempt_id,
             "parts": self.parts,
             "elapsed_s": self.elapsed_s,
-            **self.detail,
         }
 
 
