@@ -21,6 +21,7 @@ __all__ = [
     "ORACLE_VERIFY_FAILED",
     "PACK_MANIFEST_INVALID",
     "PACK_NOT_SEALED",
+    "PACK_SEAL_FAILED",
     "PARQUET_CORRUPT",
     "POINTER_CONFLICT",
     "POINTER_INVALID",
@@ -107,7 +108,12 @@ SEAL_CONFLICT = reason(
     owner=_OWNER,
 )
 PACK_NOT_SEALED = reason(
-    "PACK_NOT_SEALED", "the pack root has no _SEALED.json, or it is not SEALED_OK", owner=_OWNER
+    "PACK_NOT_SEALED", "the pack root has no (readable) _SEALED.json yet; a reader waits", owner=_OWNER
+)
+PACK_SEAL_FAILED = reason(
+    "PACK_SEAL_FAILED",
+    "the pack is sealed SEALED_FAILED (a gate, file or Parquet footer failed); it can never be read",
+    owner=_OWNER,
 )
 PACK_MANIFEST_INVALID = reason(
     "PACK_MANIFEST_INVALID",

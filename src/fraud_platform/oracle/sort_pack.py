@@ -17,6 +17,7 @@ from fraud_platform.oracle._reasons import (
     LANDING_DIGEST_MISMATCH,
     PACK_MANIFEST_INVALID,
     PACK_NOT_SEALED,
+    PACK_SEAL_FAILED,
     WORLD_KEY_MISMATCH,
 )
 from fraud_platform.oracle._store import read_optional
@@ -63,7 +64,7 @@ class SealedPack:
 def load_sealed_pack(store: ObjectStore, root: PackRoot, scenario_id: str) -> SealedPack:
     """Read and cross-check seal, pack manifest and landing; refuse anything not SEALED_OK.
 
-    Raises FailClosed(PACK_NOT_SEALED | PACK_MANIFEST_INVALID | WORLD_KEY_MISMATCH |
+    Raises FailClosed(PACK_NOT_SEALED | PACK_SEAL_FAILED | PACK_MANIFEST_INVALID | WORLD_KEY_MISMATCH |
     LANDING_MANIFEST_MISSING | LANDING_DIGEST_MISMATCH). Reads three small objects, writes nothing.
     """
     seal_bytes = read_optional(store, root.seal)
@@ -72,7 +73,7 @@ def load_sealed_pack(store: ObjectStore, root: PackRoot, scenario_id: str) -> Se
     seal = parse_seal(seal_bytes)
     if seal.seal_status != "SEALED_OK":
         raise FailClosed(
-            PACK_NOT_SEALED,
+            PACK_SEAL_FAILED,
             f"{root.uri} is sealed {seal.seal_status}",
             {"root": root.uri, "failures": [failure.model_dump() for failure in seal.failures][:20]},
         )

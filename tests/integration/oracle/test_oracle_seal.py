@@ -103,7 +103,7 @@ def _seal_fails_with(
         local_substrates,
         ["oracle", "check", "--root", root.uri, "--scenario-id", SCENARIO, "--role", "operator"],
     )
-    assert check_code == 2 and check["code"] == "PACK_NOT_SEALED"
+    assert check_code == 2 and check["code"] == "PACK_SEAL_FAILED"
     return root
 
 

@@ -79,6 +79,7 @@ def test_only_missing_evidence_waits(failures: tuple[tuple[str, str], ...]) -> N
         (("STREAM_VIEW_MISSING", "arrival_events_5B"), ("ORACLE_VERIFY_FAILED", "gates")),
         (("STREAM_VIEW_PARTS_MISSING", "arrival_events_5B"),),
         (("SOMETHING_NEW", "x"),),
+        (("PACK_SEAL_FAILED", ROOT),),
     ],
 )
 def test_anything_else_is_a_conflict_listed_first(failures: tuple[tuple[str, str], ...]) -> None:
