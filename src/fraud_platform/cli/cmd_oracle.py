@@ -23,17 +23,13 @@ from fraud_platform.oracle import (
     OracleRuntime,
     PackRoot,
     PointerMove,
-    Side,
-    compare_roots,
     default_root_uri,
     engine_run_id_of,
     land_world,
     open_source,
     read_pointer,
     rollback_pointer,
-    seal_pack,
     set_pointer,
-    verify_landing,
 )
 from fraud_platform.substrate import telemetry
 
@@ -144,6 +140,8 @@ def verify(
     def body(out: Output) -> None:
         runtime = OracleRuntime.open(profile, role)
         world = _open_source(source, source_profile or profile, source_role) if source is not None else None
+        from fraud_platform.oracle.verify import verify_landing
+
         report = verify_landing(
             runtime.store,
             PackRoot.parse(root),
@@ -178,6 +176,8 @@ def seal(
 
     def body(out: Output) -> None:
         runtime = OracleRuntime.open(profile, role)
+        from fraud_platform.oracle.seal import seal_pack  # pyarrow for the Parquet footers
+
         report = seal_pack(
             runtime.store,
             PackRoot.parse(root),
@@ -240,6 +240,8 @@ def compare(
     """Shadow parity: landing manifests, pack ids and stream-view receipts of two roots; exit 0 if identical."""
 
     def body(out: Output) -> None:
+        from fraud_platform.oracle.compare import Side, compare_roots  # the closure receipt models
+
         left_side = Side(OracleRuntime.open(left_profile or profile, role).store, PackRoot.parse(left))
         right_side = Side(OracleRuntime.open(right_profile or profile, role).store, PackRoot.parse(right))
         report = compare_roots(left_side, right_side)

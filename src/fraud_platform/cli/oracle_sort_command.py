@@ -7,6 +7,7 @@ last stdout line carries each view's id, rows and receipt URI).
 
 from __future__ import annotations
 
+import dataclasses
 import enum
 from pathlib import Path
 
@@ -15,9 +16,7 @@ from rich.progress import Progress, TaskID
 
 from fraud_platform.cli.output import Output
 from fraud_platform.cli.runner import run_command
-from fraud_platform.oracle.closure_digest import DEFAULT_ROW_HASH
 from fraud_platform.oracle.runtime import OracleRuntime
-from fraud_platform.oracle.sort import SortOptions, sort_stream_views
 
 __all__ = ["SORT_ROLE", "register"]
 
@@ -75,10 +74,10 @@ def sort(
     temp_dir: Path | None = typer.Option(
         None, "--temp-dir", help="Where DuckDB may spill (default: system temp)."
     ),
-    row_hash: _RowHash = typer.Option(
-        _RowHash(DEFAULT_ROW_HASH),
+    row_hash: _RowHash | None = typer.Option(
+        None,
         "--row-hash",
-        help="Row digest of the closure proof (recorded in the receipt).",
+        help="Row digest of the closure proof, recorded in the receipt (default: the library's, md5).",
     ),
     profile: str = typer.Option("local_parity", "--profile", help="Profile of the pack's store."),
     role: str = typer.Option(SORT_ROLE, "--role", help="Role whose credentials are used."),
@@ -87,13 +86,17 @@ def sort(
     """Sort each output of a sealed pack into a stream view and commit its closure receipt."""
 
     def body(out: Output) -> None:
+        # DuckDB, pyarrow and numpy load here, not when `fp oracle` starts for another command.
+        from fraud_platform.oracle.sort import SortOptions, sort_stream_views
+
         runtime = OracleRuntime.open(profile, role)
         options = SortOptions(
             memory_limit_mb=memory_mb or runtime.profile.budgets.sort_memory_limit_mb,
             window_days=window_days,
             temp_dir=temp_dir,
-            row_hash=row_hash.value,
         )
+        if row_hash is not None:
+            options = dataclasses.replace(options, row_hash=row_hash.value)
         with out.progress() as progress:
             results = sort_stream_views(
                 runtime.store,
@@ -116,7 +119,7 @@ def sort(
                 "scenario_id": scenario_id,
                 "memory_limit_mb": options.memory_limit_mb,
                 "window_days": window_days,
-                "row_hash": row_hash.value,
+                "row_hash": options.row_hash,
                 "views": [result.to_json() for result in results],
             }
         )

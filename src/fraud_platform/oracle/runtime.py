@@ -8,16 +8,18 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from fraud_platform.config import kafka_settings, load_profile, role_credentials
 from fraud_platform.config.schema import Profile
 from fraud_platform.obs.emitter import FactEmitter
-from fraud_platform.oracle.check import CheckReport, check_pack
 from fraud_platform.oracle.layout import PackRoot
-from fraud_platform.oracle.parquet import ArrowS3TailReader
 from fraud_platform.substrate.factory import open_object_store, open_producer
 from fraud_platform.substrate.objectstore.port import ObjectStore, S3Credentials
+
+if TYPE_CHECKING:
+    from fraud_platform.oracle.check import CheckReport
+    from fraud_platform.oracle.parquet import ArrowS3TailReader
 
 __all__ = ["DEFAULT_ROLE", "OracleRuntime"]
 
@@ -50,10 +52,14 @@ class OracleRuntime:
     def tails(self) -> ArrowS3TailReader:
         """Ranged reads for Parquet footers, with the same credentials (built on first use)."""
         if self._tails is None:
+            from fraud_platform.oracle.parquet import ArrowS3TailReader  # pyarrow only when footers are read
+
             self._tails = ArrowS3TailReader(self.creds)
         return self._tails
 
     def check(self, root: str, scenario_id: str, outputs: Sequence[str] | None = None) -> CheckReport:
+        from fraud_platform.oracle.check import check_pack  # the engine catalogue only when checking
+
         return check_pack(self.store, PackRoot.parse(root), scenario_id, outputs)
 
     def checked_pack_id(self, root: str, scenario_id: str) -> str:

@@ -34,3 +34,14 @@ def test_a_short_command_does_not_import_the_heavy_groups() -> None:
     )
     out = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True)
     assert out.stdout.strip().splitlines()[-1] == "False False"
+
+
+def test_mounting_the_oracle_group_loads_neither_duckdb_nor_pyarrow() -> None:
+    probe = (
+        "import sys\n"
+        "from fraud_platform.cli.app import build_app\n"
+        "build_app('oracle')\n"
+        "print('duckdb' in sys.modules, 'pyarrow' in sys.modules, 'confluent_kafka' in sys.modules)"
+    )
+    out = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True)
+    assert out.stdout.strip().splitlines()[-1] == "False False False"
