@@ -371,7 +371,7 @@ def run(spec: WorldSpec | None = None, *, rounds: int = 4, cache_root: Path | No
     print(
         "aws: awscli defaults (10 concurrent requests, 8 MiB multipart threshold/chunks, "
         "SigV4 SHA-256 payload signing on http://, CRC32 checksum header); "
-        "fp: the profile's landing_workers, SHA-256 per file, verification pass, manifest commit",
+        "fp: the profile's landing_workers, SHA-256 per file, per-object proof from each PUT's verified checksum + final LIST, manifest commit",
         flush=True,
     )
     _warm_page_cache(world.root)
