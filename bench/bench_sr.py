@@ -35,11 +35,15 @@ from typing import Any
 from bench import BenchResult
 from fraud_platform.config import Profile, fp_home, kafka_settings, profile_from_document
 from fraud_platform.config.shipped import raw_profile
+from fraud_platform.core.canonical import digest_of
 from fraud_platform.core.time import SystemClock
 from fraud_platform.eb.topics import CONTROL_TOPIC, TOPICS
 from fraud_platform.engine.synth import synthesize_world
 from fraud_platform.operate.manifest import mint_run
 from fraud_platform.oracle import LocalFolderSource, PackRoot, check_pack, land_world, seal_pack
+from fraud_platform.oracle.closure import StreamSortReceipt, StreamViewManifest
+from fraud_platform.oracle.manifest import LandingManifest
+from fraud_platform.oracle.pack import PackManifest, SealRecord
 from fraud_platform.oracle.parquet import ArrowS3TailReader
 from fraud_platform.oracle.sort import sort_stream_views
 from fraud_platform.sr import RunRequest, SrRuntime
@@ -146,8 +150,11 @@ def _cached_or_built(
     """
     index: dict[str, Any] = json.loads(index_path.read_text()) if index_path.exists() else {}
     entry = index.get(name)
-    reusable = entry is not None and entry.get("flows") == flows
-    if reusable and check_pack(store, PackRoot.parse(entry["root"]), SCENARIO).ok:
+    if (
+        entry is not None
+        and entry.get("flows") == flows
+        and check_pack(store, PackRoot.parse(entry["root"]), SCENARIO).ok
+    ):
         timing = WorldTiming(name, flows, cached=True)
         for key in _BUILD_FIELDS:
             setattr(timing, key, entry[key])
@@ -207,13 +214,20 @@ def _read_back(profile: Profile, expected: list[str], deadline_s: float = 60.0) 
         raise RuntimeError(f"{len(missing)} READY message(s) not read back from {CONTROL_TOPIC}")
 
 
+def _pack_contract_version() -> str:
+    """A short digest of the pack's object contracts: cached packs built to another contract are
+    never reused (their receipts would not parse) — a contract change starts a fresh bench home."""
+    models = (LandingManifest, PackManifest, SealRecord, StreamViewManifest, StreamSortReceipt)
+    return digest_of([model.model_json_schema() for model in models])["hex"][:12]
+
+
 def run(worlds: dict[str, int] | None = None, repeats: int = REPEATS) -> BenchResult:
     """Run the benchmark on fresh local substrates; print the figures and the BENCH line.
 
     `worlds` (name → flows, small first) and `repeats` exist for quick local trials; the defaults are
     the benchmark.
     """
-    home = fp_home() / "bench" / "sr"  # the bench's own substrates; its packs outlive one run
+    home = fp_home() / "bench" / f"sr-{_pack_contract_version()}"  # its packs outlive one run
     home.mkdir(parents=True, exist_ok=True)
     up(home, kafka_storage="memory", die_with_parent=True)
     try:
