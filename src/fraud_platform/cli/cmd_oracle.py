@@ -10,6 +10,7 @@ import typer
 from rich.progress import Progress, TaskID
 
 from fraud_platform.cli.output import Output
+from fraud_platform.cli.parsing import comma_list
 from fraud_platform.cli.runner import CheckFailed, run_command
 from fraud_platform.core.errors import FailClosed
 from fraud_platform.oracle import (
@@ -74,10 +75,6 @@ def _open_source(spec: str, source_profile: str, source_role: str) -> LandingSou
     """A folder, or an s3:// prefix read through its own profile's endpoint and role."""
     store = OracleRuntime.open(source_profile, source_role).store if spec.startswith("s3://") else None
     return open_source(spec, store)
-
-
-def _outputs(value: str | None) -> list[str] | None:
-    return [item.strip() for item in value.split(",") if item.strip()] if value else None
 
 
 @app.command()
@@ -183,7 +180,7 @@ def seal(
             PackRoot.parse(root),
             scenario_id,
             runtime.tails(),
-            output_ids=_outputs(outputs),
+            output_ids=comma_list(outputs),
             workers=workers or runtime.profile.budgets.landing_workers,
         )
         payload = report.to_json()
@@ -213,7 +210,7 @@ def check(
 
     def body(out: Output) -> None:
         runtime = OracleRuntime.open(profile, role)
-        report = runtime.check(root, scenario_id, _outputs(outputs))
+        report = runtime.check(root, scenario_id, comma_list(outputs))
         if not report.ok:
             for failure in report.failures:
                 out.info(f"{failure.code} {failure.subject}: {failure.detail}")

@@ -8,6 +8,7 @@ from typing import Any
 import typer
 
 from fraud_platform.cli.output import Output
+from fraud_platform.cli.parsing import comma_list
 from fraud_platform.cli.runner import CheckFailed, run_command
 from fraud_platform.config import LOCAL_PARITY, fp_home, load_profile
 from fraud_platform.obs.logging import bind_run, configure_logging
@@ -104,12 +105,13 @@ def submit_command(
     """Submit a run: verify the pinned Oracle pack, write the ledger and publish READY (idempotent)."""
 
     def body(out: Output) -> None:
+        wanted = comma_list(outputs)
         request = RunRequest(
             platform_run_id=platform_run_id,
             run_equivalence_key=run_equivalence_key,
             scenario_id=scenario_id,
             pack_root=oracle_root,
-            outputs=tuple(item.strip() for item in outputs.split(",") if item.strip()) if outputs else None,
+            outputs=None if wanted is None else tuple(wanted),
         )
         with _runtime(profile, rehearsal, role, platform_run_id) as runtime:
             _run_and_record(out, json_mode, runtime, "sr-submit", lambda: runtime.submit(request))

@@ -15,6 +15,7 @@ import typer
 from rich.progress import Progress, TaskID
 
 from fraud_platform.cli.output import Output
+from fraud_platform.cli.parsing import comma_list
 from fraud_platform.cli.runner import run_command
 from fraud_platform.oracle.runtime import OracleRuntime
 
@@ -53,10 +54,6 @@ class _Bars:
         if done:
             total = self._progress.tasks[task].total or 1
             self._progress.update(task, completed=total)
-
-
-def _split(value: str | None) -> list[str] | None:
-    return [item.strip() for item in value.split(",") if item.strip()] if value else None
 
 
 def sort(
@@ -103,7 +100,7 @@ def sort(
                 runtime.creds,
                 root,
                 scenario_id,
-                outputs=_split(outputs),
+                outputs=comma_list(outputs),
                 options=options,
                 progress=_Bars(progress),
             )
