@@ -1,15 +1,21 @@
 """Landing one file: read it once, hash it, and write it once unless the same bytes are already there.
 
-A file that fits the memory budget is read whole, exactly once: the SHA-256 is computed on those
-bytes and the same bytes are uploaded, so nothing is read twice from the source. A file larger than
-the budget (rare in engine worlds) is hashed in one streaming pass and then streamed to the store,
-which re-hashes what it sends and aborts on any difference (`OBJECT_DIGEST_MISMATCH`): the store
-needs the digest before the first byte because it is stored with the object (metadata `sha256`).
+A small file (up to `IN_MEMORY_MAX` and the budget) is read whole, exactly once: the SHA-256 is
+computed on those bytes and the same bytes are uploaded, so nothing is read twice from the source.
+A larger file, from a folder or from S3 alike, is hashed in one streaming pass and then streamed to
+the store as a multipart upload, which re-hashes what it sends and aborts on any difference
+(`OBJECT_DIGEST_MISMATCH`): the store needs the digest before the first byte because it is stored
+with the object (metadata `sha256`). Memory is therefore bounded by the budget whatever the file
+sizes: an in-memory file takes its size from the budget, a streamed one `STREAMED_COST` (one part
+in flight plus one read chunk, with slack for the join), so the budget counts what is really held.
 
 The digest is handed to the store as trusted (`sha256_hex`), so the bytes are hashed once here and
-not again by the adapter; the store itself checks it against the body it receives. Each landed file
-is thereby verified in its worker: a successful put is the store's confirmation of size and SHA-256,
-and a skip is decided by a HEAD that compared both.
+not again by the adapter. The store proves what it kept with a CRC32 of the same buffer
+(`StoreChecksum.CRC32`, verified by the store and echoed; parts of a multipart upload likewise),
+which costs the server far less than a SHA-256 of every byte; the SHA-256 in the manifest is bound
+to it because both digests are of one immutable buffer in this worker. Each landed file is thereby
+verified in its worker: a successful put is the store's confirmation of the bytes it stored, and a
+skip is decided by a HEAD that compared size and SHA-256.
 """
 
 from __future__ import annotations
@@ -25,9 +31,12 @@ from fraud_platform.oracle.layout import PackRoot
 from fraud_platform.oracle.manifest import LandingEntry
 from fraud_platform.oracle.sources import LandingSource, SourceFile, hash_stream
 from fraud_platform.substrate._reasons import OBJECT_CONFLICT, OBJECT_DIGEST_MISMATCH
-from fraud_platform.substrate.objectstore.port import ObjectInfo, ObjectStore
+from fraud_platform.substrate.objectstore.port import ObjectInfo, ObjectStore, StoreChecksum
 
-__all__ = ["ByteBudget", "FileLander", "LandedFile"]
+__all__ = ["IN_MEMORY_MAX", "STREAMED_COST", "ByteBudget", "FileLander", "LandedFile"]
+
+IN_MEMORY_MAX = 64 * 1024 * 1024
+STREAMED_COST = 48 * 1024 * 1024
 
 
 @dataclass(frozen=True)
@@ -81,10 +90,14 @@ class FileLander:
 
     def land(self, file: SourceFile) -> LandedFile:
         """Land one file; raises LANDING_CONFLICT or LANDING_SOURCE_CHANGED (nothing overwritten)."""
-        if file.size <= self._budget.capacity or not self._source.streams_large_files:
+        if file.size <= min(IN_MEMORY_MAX, self._budget.capacity):
             landed = self._land_in_memory(file)
         else:
-            landed = self._land_streamed(file)
+            taken = self._budget.acquire(STREAMED_COST)
+            try:
+                landed = self._land_streamed(file)
+            finally:
+                self._budget.release(taken)
         self._source.confirm_unchanged(file)
         return landed
 
@@ -97,7 +110,12 @@ class FileLander:
             if self._already_there(entry):
                 return LandedFile(entry, uploaded=False)
             try:
-                self._store.put_if_absent(self._root.child(file.path), data, sha256_hex=digest)
+                self._store.put_if_absent(
+                    self._root.child(file.path),
+                    data,
+                    sha256_hex=digest,
+                    store_checksum=StoreChecksum.CRC32,
+                )
             except FailClosed as error:
                 raise _translate(error, entry) from error
             return LandedFile(entry, uploaded=True)

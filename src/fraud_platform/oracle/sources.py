@@ -1,26 +1,29 @@
 """Landing sources: a local folder or an `s3://` prefix on another endpoint, read-only.
 
 A source lists its files once (the plan), then hands out their bytes; every read re-checks that the
-file is still what was listed (size + mtime for a folder, size + ETag for S3), so a file that
-changes during a landing is refused rather than landed half-old, half-new. Nothing here writes.
+file is still what was listed (size + mtime for a folder, size + ETag for S3, the S3 GET being
+conditional on the listed ETag), so a file that changes during a landing is refused rather than
+landed half-old, half-new. Both kinds stream: `open_stream` holds at most one chunk (`HASH_CHUNK`)
+of a file, however large it is. Nothing here writes.
 """
 
 from __future__ import annotations
 
 import hashlib
-import io
 import os
 import stat
 from collections.abc import Iterator
-from contextlib import AbstractContextManager, contextmanager, nullcontext
+from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import BinaryIO, Protocol
+from typing import Protocol
 
 from fraud_platform.core.errors import FailClosed
 from fraud_platform.oracle._reasons import LANDING_PATH_UNSAFE, LANDING_SOURCE_CHANGED, LANDING_SOURCE_INVALID
 from fraud_platform.oracle._store import read_optional
 from fraud_platform.oracle.paths import check_landable
+from fraud_platform.substrate._reasons import OBJECT_CAS_CONFLICT, OBJECT_MISSING
+from fraud_platform.substrate.objectstore.hashing import ByteSource, ChunkReader
 from fraud_platform.substrate.objectstore.port import ObjectStore, S3Location
 
 __all__ = [
@@ -53,11 +56,6 @@ class LandingSource(Protocol):
         """Where the source is, for people and evidence (never part of an identity)."""
         ...
 
-    @property
-    def streams_large_files(self) -> bool:
-        """Whether `open_stream` reads lazily (a folder) rather than holding the whole file (S3)."""
-        ...
-
     def list_files(self) -> list[SourceFile]:
         """Every file, sorted by path; unsafe or reserved paths fail closed before anything is read."""
         ...
@@ -70,8 +68,8 @@ class LandingSource(Protocol):
         """The file's bytes, read once; LANDING_SOURCE_CHANGED when it differs from the listing."""
         ...
 
-    def open_stream(self, file: SourceFile) -> AbstractContextManager[BinaryIO]:
-        """A binary stream of the file (for files too large to hold in memory)."""
+    def open_stream(self, file: SourceFile) -> AbstractContextManager[ByteSource]:
+        """A binary stream of the file, read lazily (memory bounded by one chunk, never the file)."""
         ...
 
     def confirm_unchanged(self, file: SourceFile) -> None:
@@ -85,8 +83,6 @@ def _changed(file: SourceFile, detail: str) -> FailClosed:
 
 class LocalFolderSource:
     """A world on a local disk. Symlinks are followed only when they resolve inside the folder."""
-
-    streams_large_files = True
 
     def __init__(self, root: Path) -> None:
         if not root.is_dir():
@@ -148,7 +144,7 @@ class LocalFolderSource:
         return data
 
     @contextmanager
-    def open_stream(self, file: SourceFile) -> Iterator[BinaryIO]:
+    def open_stream(self, file: SourceFile) -> Iterator[ByteSource]:
         with open(self._path(file.path), "rb", buffering=0) as stream:
             self._compare(file, os.fstat(stream.fileno()))
             yield stream
@@ -168,8 +164,6 @@ class LocalFolderSource:
 
 class S3PrefixSource:
     """A world under an `s3://` prefix of another endpoint, read with that profile's credentials."""
-
-    streams_large_files = False
 
     def __init__(self, store: ObjectStore, prefix: S3Location) -> None:
         key = prefix.key.strip("/")
@@ -200,9 +194,22 @@ class S3PrefixSource:
             raise _changed(file, "size or ETag differ from the listing")
         return data
 
-    def open_stream(self, file: SourceFile) -> AbstractContextManager[BinaryIO]:
-        # The port reads whole objects; an S3 source therefore never streams (see streams_large_files).
-        return nullcontext(io.BytesIO(self.read_all(file)))
+    @contextmanager
+    def open_stream(self, file: SourceFile) -> Iterator[ByteSource]:
+        """The object's bytes as they arrive, served only while its ETag is the listed one."""
+        location = self._prefix.child(file.path)
+        try:
+            chunks = self._store.get_stream(location, chunk_size=HASH_CHUNK, if_match=file.stamp)
+        except FailClosed as error:
+            if error.code in (OBJECT_CAS_CONFLICT, OBJECT_MISSING):
+                raise _changed(file, "changed or deleted since it was listed") from error
+            raise
+        try:
+            yield ChunkReader(chunks)
+        finally:
+            close = getattr(chunks, "close", None)
+            if close is not None:
+                close()
 
     def confirm_unchanged(self, file: SourceFile) -> None:
         info = self._store.head(self._prefix.child(file.path))
@@ -212,7 +219,7 @@ class S3PrefixSource:
             raise _changed(file, "size or ETag differ from the listing")
 
 
-def _read_up_to(stream: BinaryIO, limit: int) -> bytes:
+def _read_up_to(stream: ByteSource, limit: int) -> bytes:
     """Up to `limit` bytes; a raw read may return fewer than asked (e.g. above 2 GiB on Linux)."""
     chunks: list[bytes] = []
     remaining = limit
@@ -225,7 +232,7 @@ def _read_up_to(stream: BinaryIO, limit: int) -> bytes:
     return chunks[0] if len(chunks) == 1 else b"".join(chunks)
 
 
-def hash_stream(stream: BinaryIO) -> tuple[str, int]:
+def hash_stream(stream: ByteSource) -> tuple[str, int]:
     """SHA-256 and length of a stream, read in large chunks (hashlib releases the GIL on them)."""
     digest = hashlib.sha256()
     total = 0

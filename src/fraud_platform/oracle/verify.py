@@ -2,7 +2,9 @@
 
 The landing's own verification pass trusts the SHA-256 stored with each object; this one does not:
 it reads each object back and hashes it, so a silent change of bytes under unchanged metadata is
-found too. Reads are streamed through memory (no local copies); parallel on a bounded pool.
+found too. Every read is streamed (`ObjectStore.get_stream`, hashed as the chunks pass; a source
+through `open_stream`), so memory is bounded by `workers * VERIFY_CHUNK` however large the objects
+are; no local copies; parallel on a bounded pool.
 """
 
 from __future__ import annotations
@@ -16,9 +18,12 @@ from fraud_platform.oracle.land import existing_objects
 from fraud_platform.oracle.layout import PackRoot
 from fraud_platform.oracle.manifest import LandingEntry, load_manifest
 from fraud_platform.oracle.sources import LandingSource, SourceFile, hash_stream
+from fraud_platform.substrate.objectstore.hashing import iter_hashed
 from fraud_platform.substrate.objectstore.port import ObjectStore
 
-__all__ = ["VerifyReport", "verify_landing"]
+__all__ = ["VERIFY_CHUNK", "VerifyReport", "verify_landing"]
+
+VERIFY_CHUNK = 8 * 1024 * 1024
 
 
 @dataclass(frozen=True)
@@ -59,8 +64,10 @@ def verify_landing(
     problems = _set_problems("destination", set(present), set(expected))
 
     def _destination(entry: LandingEntry) -> tuple[dict[str, Any] | None, int]:
-        data = store.get(root.child(entry.path))
-        return _compare("destination", entry, len(data), hashlib.sha256(data).hexdigest()), len(data)
+        hasher = hashlib.sha256()
+        chunks = store.get_stream(root.child(entry.path), chunk_size=VERIFY_CHUNK)
+        size = sum(len(chunk) for chunk in iter_hashed(chunks, hasher))
+        return _compare("destination", entry, size, hasher.hexdigest()), size
 
     checked = [entry for entry in manifest.entries if entry.path in present]
     results = run_bounded(checked, _destination, workers=workers, label=lambda e: e.path)
@@ -85,11 +92,8 @@ def verify_landing(
 
 
 def _hash_source(source: LandingSource, file: SourceFile) -> tuple[str, int]:
-    if source.streams_large_files:
-        with source.open_stream(file) as stream:
-            return hash_stream(stream)
-    data = source.read_all(file)
-    return hashlib.sha256(data).hexdigest(), len(data)
+    with source.open_stream(file) as stream:
+        return hash_stream(stream)
 
 
 def _set_problems(side: str, present: set[str], expected: set[str]) -> list[dict[str, Any]]:

@@ -22,6 +22,7 @@ __all__ = [
     "OBJECT_CONFLICT",
     "OBJECT_DIGEST_MISMATCH",
     "OBJECT_MISSING",
+    "OBJECT_RANGE_INVALID",
     "OBJECT_STORE_FEATURE_UNSUPPORTED",
     "OBJECT_STORE_REQUEST_FAILED",
     "OBJECT_STORE_UNAVAILABLE",
@@ -58,6 +59,11 @@ OBJECT_WRITE_CONTENDED = reason(
     "a concurrent conditional write to the same key was in flight; retry to learn the winner",
     owner=_OWNER,
     transient=True,
+)
+OBJECT_RANGE_INVALID = reason(
+    "OBJECT_RANGE_INVALID",
+    "a ranged read asked for bytes outside the object (or an empty/negative range)",
+    owner=_OWNER,
 )
 OBJECT_STORE_UNAVAILABLE = reason(
     "OBJECT_STORE_UNAVAILABLE",

@@ -7,6 +7,7 @@
       PreconditionFailed / 412             → FailClosed(precondition_code)   default OBJECT_CONFLICT
       BadDigest (body ≠ its checksum)      → FailClosed(OBJECT_DIGEST_MISMATCH)
       ConditionalRequestConflict / 409     → contended_code                  default OBJECT_WRITE_CONTENDED
+      InvalidRange / 416                   → FailClosed(OBJECT_RANGE_INVALID)
       NotImplemented / 501                 → FailClosed(OBJECT_STORE_FEATURE_UNSUPPORTED)
       5xx, SlowDown, RequestTimeout        → TransientError(OBJECT_STORE_UNAVAILABLE)
       anything else                        → FailClosed(OBJECT_STORE_REQUEST_FAILED)
@@ -41,6 +42,7 @@ from fraud_platform.substrate._reasons import (
     OBJECT_CONFLICT,
     OBJECT_DIGEST_MISMATCH,
     OBJECT_MISSING,
+    OBJECT_RANGE_INVALID,
     OBJECT_STORE_FEATURE_UNSUPPORTED,
     OBJECT_STORE_REQUEST_FAILED,
     OBJECT_STORE_UNAVAILABLE,
@@ -57,6 +59,7 @@ _DENIED_CODES = frozenset(
 _PRECONDITION_CODES = frozenset({"PreconditionFailed", "412"})
 _DIGEST_CODES = frozenset({"BadDigest"})
 _CONTENDED_CODES = frozenset({"ConditionalRequestConflict", "OperationAborted"})
+_RANGE_CODES = frozenset({"InvalidRange", "416"})
 _UNSUPPORTED_CODES = frozenset({"NotImplemented", "501"})
 _TRANSIENT_CODES = frozenset(
     {
@@ -108,6 +111,8 @@ def translate_client_error(
         reason = OBJECT_DIGEST_MISMATCH
     elif code in _CONTENDED_CODES:
         reason = contended_code
+    elif code in _RANGE_CODES or status == 416:
+        reason = OBJECT_RANGE_INVALID
     elif code in _UNSUPPORTED_CODES or status == 501:
         reason = OBJECT_STORE_FEATURE_UNSUPPORTED
     elif code in _TRANSIENT_CODES or status >= 500:

@@ -10,6 +10,9 @@ Every implementation guarantees:
   `TransientError(OBJECT_STORE_UNAVAILABLE)`; a concurrent conditional write still in flight
   `TransientError(OBJECT_WRITE_CONTENDED)` (retry to learn the winner).
 - Every object written through the port carries its SHA-256 as user metadata `sha256`.
+- Large objects are read with `get_stream` (chunked; memory bounded by one chunk) or `get_range`;
+  `get`/`get_with_etag` are for documents that fit in memory. A range outside the object raises
+  `FailClosed(OBJECT_RANGE_INVALID)`.
 - One instance may be shared by a thread pool.
 """
 
@@ -18,10 +21,22 @@ from __future__ import annotations
 import enum
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
-from typing import BinaryIO, Protocol
+from typing import Protocol
 from urllib.parse import urlparse
 
-__all__ = ["ObjectInfo", "ObjectStore", "PutOutcome", "S3Credentials", "S3Location"]
+from fraud_platform.substrate.objectstore.hashing import ByteSource
+
+__all__ = [
+    "DEFAULT_STREAM_CHUNK",
+    "ObjectInfo",
+    "ObjectStore",
+    "PutOutcome",
+    "S3Credentials",
+    "S3Location",
+    "StoreChecksum",
+]
+
+DEFAULT_STREAM_CHUNK = 8 * 1024 * 1024
 
 
 @dataclass(frozen=True)
@@ -70,6 +85,19 @@ class PutOutcome(enum.Enum):
     ALREADY_PRESENT = "already_present"
 
 
+class StoreChecksum(enum.Enum):
+    """Which checksum of the body the store itself verifies on a write-once PUT.
+
+    `SHA256`: the store proves the caller's SHA-256 (it hashes every byte; the costliest for the
+    server). `CRC32`: the store proves a CRC32 the adapter computes from the same buffer, and the
+    caller's SHA-256 is bound to it by having hashed that very buffer (cheap for the server; use it
+    when the caller computed the SHA-256 itself from `data`, as the landing does).
+    """
+
+    SHA256 = "sha256"
+    CRC32 = "crc32"
+
+
 @dataclass(frozen=True)
 class ObjectInfo:
     """What a HEAD or LIST says about an object."""
@@ -94,6 +122,7 @@ class ObjectStore(Protocol):
         content_type: str = "application/octet-stream",
         metadata: Mapping[str, str] | None = None,
         sha256_hex: str | None = None,
+        store_checksum: StoreChecksum = StoreChecksum.SHA256,
     ) -> PutOutcome:
         """Write once with `If-None-Match: *`; idempotent for identical bytes. Blocks until durable.
 
@@ -102,14 +131,16 @@ class ObjectStore(Protocol):
         the body it receives: a wrong one raises `FailClosed(OBJECT_DIGEST_MISMATCH)` and writes
         nothing. Either outcome is a proof, so a caller needs no HEAD afterwards: `CREATED` means the
         store confirmed it holds exactly `len(data)` bytes with that SHA-256, `ALREADY_PRESENT` that
-        the stored size and SHA-256 were compared with ours.
+        the stored size and SHA-256 were compared with ours. With `store_checksum=CRC32` the store
+        proves a CRC32 of `data` instead, and a wrong `sha256_hex` is the caller's error (it is
+        stored as given): pass CRC32 only with a digest computed from `data` itself.
         """
         ...
 
     def put_stream_if_absent(
         self,
         location: S3Location,
-        stream: BinaryIO,
+        stream: ByteSource,
         size: int,
         *,
         sha256_hex: str,
@@ -133,6 +164,30 @@ class ObjectStore(Protocol):
 
     def get_with_etag(self, location: S3Location) -> tuple[bytes, str]:
         """Read a whole object and its ETag (for a later compare-and-swap)."""
+        ...
+
+    def get_stream(
+        self, location: S3Location, *, chunk_size: int = DEFAULT_STREAM_CHUNK, if_match: str | None = None
+    ) -> Iterator[bytes]:
+        """Read an object as chunks of at most `chunk_size` bytes (memory bounded by one chunk).
+
+        With `if_match` (an ETag from a listing) the store serves the bytes only while the object
+        still has that ETag, else `FailClosed(OBJECT_CAS_CONFLICT)`: a reader gets the listed object
+        or nothing, never a newer one.
+
+        The request is made when this is called, so a missing object raises
+        `FailClosed(OBJECT_MISSING)` here, not on the first `next()`. A body cut short raises while
+        iterating. Consume the iterator to the end or `close()` it (that releases the connection).
+        Wrap it in `iter_hashed`/`HashingReader` to prove the bytes in the same pass.
+        """
+        ...
+
+    def get_range(self, location: S3Location, start: int, length: int) -> bytes:
+        """Exactly `length` bytes from offset `start`; anything else is `FailClosed(OBJECT_RANGE_INVALID)`.
+
+        `start < 0`, `length < 1`, or a range that ends past the object's last byte is refused,
+        never silently shortened.
+        """
         ...
 
     def head(self, location: S3Location) -> ObjectInfo | None:

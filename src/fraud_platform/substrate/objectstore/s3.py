@@ -14,10 +14,9 @@ One instance (one botocore client) is safe to share across a thread pool.
 
 from __future__ import annotations
 
-import base64
 import hashlib
 from collections.abc import Iterator, Mapping
-from typing import Any, BinaryIO
+from typing import Any
 
 from botocore.exceptions import ClientError
 
@@ -30,9 +29,28 @@ from fraud_platform.substrate._reasons import (
     OBJECT_STORE_REQUEST_FAILED,
     OBJECT_WRITE_CONTENDED,
 )
+from fraud_platform.substrate.objectstore._bodies import (
+    SHA256_METADATA_KEY,
+    b64_crc32,
+    b64_sha256,
+    check_body,
+    hex_from_checksum,
+    read_exact,
+    with_sha256,
+)
 from fraud_platform.substrate.objectstore._client import build_s3_client
+from fraud_platform.substrate.objectstore._multipart import multipart_put
+from fraud_platform.substrate.objectstore._reads import read_range, stream_object
 from fraud_platform.substrate.objectstore.errors import map_s3_errors
-from fraud_platform.substrate.objectstore.port import ObjectInfo, PutOutcome, S3Credentials, S3Location
+from fraud_platform.substrate.objectstore.hashing import ByteSource
+from fraud_platform.substrate.objectstore.port import (
+    DEFAULT_STREAM_CHUNK,
+    ObjectInfo,
+    PutOutcome,
+    S3Credentials,
+    S3Location,
+    StoreChecksum,
+)
 
 __all__ = [
     "DEFAULT_MULTIPART_THRESHOLD",
@@ -45,37 +63,7 @@ __all__ = [
 MIN_PART_SIZE = 5 * 1024 * 1024
 DEFAULT_PART_SIZE = 16 * 1024 * 1024
 DEFAULT_MULTIPART_THRESHOLD = 16 * 1024 * 1024
-_MAX_PARTS = 10_000
 _READ_CHUNK = 1024 * 1024
-SHA256_METADATA_KEY = "sha256"
-
-
-def _b64_sha256(hex_digest: str) -> str:
-    return base64.b64encode(bytes.fromhex(hex_digest)).decode("ascii")
-
-
-def _b64_md5(data: bytes) -> str:
-    return base64.b64encode(hashlib.md5(data, usedforsecurity=False).digest()).decode("ascii")
-
-
-def _hex_from_checksum(checksum: str | None) -> str | None:
-    """Hex SHA-256 from an S3 `ChecksumSHA256`, unless it is a multipart composite (`…-N`)."""
-    if not checksum or "-" in checksum:
-        return None
-    return base64.b64decode(checksum).hex()
-
-
-def _read_exact(stream: BinaryIO, size: int) -> bytes:
-    """Read `size` bytes, or fewer only at end of stream (a short `read` is not end of stream)."""
-    chunks: list[bytes] = []
-    remaining = size
-    while remaining > 0:
-        chunk = stream.read(remaining)
-        if not chunk:
-            break
-        chunks.append(chunk)
-        remaining -= len(chunk)
-    return b"".join(chunks)
 
 
 class S3ObjectStore:
@@ -113,17 +101,24 @@ class S3ObjectStore:
         content_type: str = "application/octet-stream",
         metadata: Mapping[str, str] | None = None,
         sha256_hex: str | None = None,
+        store_checksum: StoreChecksum = StoreChecksum.SHA256,
     ) -> PutOutcome:
         """Write once with `If-None-Match: *`; identical bytes already there → ALREADY_PRESENT.
 
         `sha256_hex` (the caller's digest of `data`) is used instead of hashing the body again; the
-        store checks it (`ChecksumSHA256`). Blocks until the store acknowledged (durable). Raises
+        store checks it (`ChecksumSHA256`), or with `store_checksum=CRC32` a CRC32 of `data`
+        (`ChecksumCRC32`, far cheaper for the server). Blocks until the store acknowledged (durable). Raises
         FailClosed(OBJECT_CONFLICT) when other bytes are there, FailClosed(OBJECT_DIGEST_MISMATCH)
         when the store did not receive bytes with that digest, TransientError(OBJECT_WRITE_CONTENDED)
         when a concurrent writer was mid-way.
         """
         digest = sha256_hex.lower() if sha256_hex is not None else _sha256_hex(data)
-        put_metadata = _with_sha256(metadata, digest)
+        put_metadata = with_sha256(metadata, digest)
+        checksum = (
+            {"ChecksumCRC32": b64_crc32(data)}
+            if store_checksum is StoreChecksum.CRC32
+            else {"ChecksumSHA256": b64_sha256(digest)}
+        )
         try:
             with map_s3_errors(location, precondition_code=OBJECT_CONFLICT):
                 response = self._client.put_object(
@@ -133,19 +128,19 @@ class S3ObjectStore:
                     IfNoneMatch="*",
                     ContentType=content_type,
                     Metadata=put_metadata,
-                    ChecksumSHA256=_b64_sha256(digest),
+                    **checksum,
                 )
         except FailClosed as error:
             if error.code != OBJECT_CONFLICT:
                 raise
             return self._resolve_existing(location, digest, len(data), data)
-        self._confirm_created(location, response, digest, len(data))
+        self._confirm_created(location, response, checksum, digest, len(data))
         return PutOutcome.CREATED
 
     def put_stream_if_absent(
         self,
         location: S3Location,
-        stream: BinaryIO,
+        stream: ByteSource,
         size: int,
         *,
         sha256_hex: str,
@@ -166,13 +161,26 @@ class S3ObjectStore:
         if existing is not None:
             return self._compare_existing(location, existing, declared, size, None)
         if size <= self._multipart_threshold:
-            data = _read_exact(stream, size)
-            _check_body(location, len(data) + len(stream.read(1)), _sha256_hex(data), size, declared)
+            data = read_exact(stream, size)
+            check_body(location, len(data) + len(stream.read(1)), _sha256_hex(data), size, declared)
             return self.put_if_absent(
-                location, data, content_type=content_type, metadata=metadata, sha256_hex=declared
+                location,
+                data,
+                content_type=content_type,
+                metadata=metadata,
+                sha256_hex=declared,
+                store_checksum=StoreChecksum.CRC32,  # the SHA-256 was just proven on `data` here
             )
-        return self._multipart_put(
-            location, stream, size, declared, _with_sha256(metadata, declared), content_type
+        return multipart_put(
+            self._client,
+            location,
+            stream,
+            size,
+            declared=declared,
+            metadata=with_sha256(metadata, declared),
+            content_type=content_type,
+            part_size=self._part_size,
+            on_conflict=lambda: self._resolve_existing(location, declared, size, None),
         )
 
     # Compare-and-swap -----------------------------------------------------------------------------
@@ -195,7 +203,7 @@ class S3ObjectStore:
                 Key=location.key,
                 Body=data,
                 Metadata={SHA256_METADATA_KEY: digest},
-                ChecksumSHA256=_b64_sha256(digest),
+                ChecksumSHA256=b64_sha256(digest),
                 **condition,
             )
         return str(response["ETag"])
@@ -217,6 +225,16 @@ class S3ObjectStore:
                 body.close()
         return data, str(response["ETag"])
 
+    def get_stream(
+        self, location: S3Location, *, chunk_size: int = DEFAULT_STREAM_CHUNK, if_match: str | None = None
+    ) -> Iterator[bytes]:
+        """Chunks of at most `chunk_size` bytes; the GET is sent now (missing → OBJECT_MISSING here)."""
+        return stream_object(self._client, location, chunk_size, if_match)
+
+    def get_range(self, location: S3Location, start: int, length: int) -> bytes:
+        """Exactly `length` bytes at `start`; outside the object → FailClosed(OBJECT_RANGE_INVALID)."""
+        return read_range(self._client, location, start, length)
+
     def head(self, location: S3Location) -> ObjectInfo | None:
         """Size, ETag, SHA-256 (from metadata, else a full-object checksum) and metadata; None if absent."""
         with map_s3_errors(location, missing_code=OBJECT_STORE_REQUEST_FAILED):
@@ -229,7 +247,7 @@ class S3ObjectStore:
                     return None
                 raise
         metadata = {str(key).lower(): str(value) for key, value in response.get("Metadata", {}).items()}
-        sha = metadata.get(SHA256_METADATA_KEY) or _hex_from_checksum(response.get("ChecksumSHA256"))
+        sha = metadata.get(SHA256_METADATA_KEY) or hex_from_checksum(response.get("ChecksumSHA256"))
         return ObjectInfo(
             key=location.key,
             size=int(response["ContentLength"]),
@@ -268,27 +286,28 @@ class S3ObjectStore:
 
     # Internals ------------------------------------------------------------------------------------
 
-    def _confirm_created(self, location: S3Location, response: Any, digest: str, size: int) -> None:
-        """Make CREATED a proof: the store's SHA-256 of what it stored must be ours.
+    def _confirm_created(
+        self, location: S3Location, response: Any, sent: dict[str, str], digest: str, size: int
+    ) -> None:
+        """Make CREATED a proof: the store's checksum of what it stored must be the one we sent.
 
-        AWS S3 and SeaweedFS echo the verified `ChecksumSHA256` in the PUT response (the digest pins
-        the size too); a store that does not is asked with one HEAD (size + stored SHA-256) instead.
+        AWS S3 and SeaweedFS echo the verified checksum (`ChecksumSHA256` or `ChecksumCRC32`) in the
+        PUT response; a store that does not is asked with one HEAD (size + stored SHA-256) instead.
         """
-        echoed = _hex_from_checksum(response.get("ChecksumSHA256"))
-        stored_size: int
-        stored_sha: str | None
-        if echoed is not None:
-            stored_size, stored_sha = size, echoed
-        else:
-            info = self.head(location)
-            stored_size, stored_sha = (info.size, info.sha256) if info is not None else (-1, None)
-        if stored_size != size or stored_sha != digest:
-            raise FailClosed(
-                OBJECT_DIGEST_MISMATCH,
-                f"{location}: the store acknowledged {stored_size} bytes with sha256 {stored_sha}, "
-                f"sent {size} / {digest}",
-                {"uri": location.uri, "declared_size": size, "declared_sha256": digest},
-            )
+        name, value = next(iter(sent.items()))
+        echoed = response.get(name)
+        if echoed is not None and echoed == value:
+            return
+        info = self.head(location) if echoed is None else None
+        stored_size, stored_sha = (info.size, info.sha256) if info is not None else (-1, None)
+        if echoed is None and stored_size == size and stored_sha == digest:
+            return
+        raise FailClosed(
+            OBJECT_DIGEST_MISMATCH,
+            f"{location}: the store acknowledged {name}={echoed} ({stored_size} bytes, sha256 "
+            f"{stored_sha}), sent {value} for {size} bytes / {digest}",
+            {"uri": location.uri, "declared_size": size, "declared_sha256": digest},
+        )
 
     def _resolve_existing(
         self, location: S3Location, digest: str, size: int, data: bytes | None
@@ -339,90 +358,3 @@ class S3ObjectStore:
             finally:
                 body.close()
         return hasher.hexdigest()
-
-    def _multipart_put(
-        self,
-        location: S3Location,
-        stream: BinaryIO,
-        size: int,
-        declared: str,
-        metadata: dict[str, str],
-        content_type: str,
-    ) -> PutOutcome:
-        part_size = max(self._part_size, -(-size // _MAX_PARTS))
-        with map_s3_errors(location):
-            upload_id = self._client.create_multipart_upload(
-                Bucket=location.bucket, Key=location.key, Metadata=metadata, ContentType=content_type
-            )["UploadId"]
-        completed = False
-        try:
-            parts: list[dict[str, Any]] = []
-            hasher = hashlib.sha256()
-            total = 0
-            while total < size:
-                chunk = _read_exact(stream, min(part_size, size - total))
-                if not chunk:
-                    break
-                hasher.update(chunk)
-                total += len(chunk)
-                with map_s3_errors(location):
-                    etag = self._client.upload_part(
-                        Bucket=location.bucket,
-                        Key=location.key,
-                        UploadId=upload_id,
-                        PartNumber=len(parts) + 1,
-                        Body=chunk,
-                        ContentMD5=_b64_md5(chunk),
-                    )["ETag"]
-                parts.append({"ETag": etag, "PartNumber": len(parts) + 1})
-            _check_body(location, total + len(stream.read(1)), hasher.hexdigest(), size, declared)
-            try:
-                with map_s3_errors(location, precondition_code=OBJECT_CONFLICT):
-                    self._client.complete_multipart_upload(
-                        Bucket=location.bucket,
-                        Key=location.key,
-                        UploadId=upload_id,
-                        MultipartUpload={"Parts": parts},
-                        IfNoneMatch="*",
-                    )
-                completed = True
-            except FailClosed as error:
-                if error.code != OBJECT_CONFLICT:
-                    raise
-                return self._resolve_existing(location, declared, size, None)
-        finally:
-            if not completed:
-                self._abort_quietly(location, upload_id)
-        return PutOutcome.CREATED
-
-    def _abort_quietly(self, location: S3Location, upload_id: str) -> None:
-        """Abort an unfinished upload; a failure here must not mask the error that got us here.
-
-        An upload left behind is only storage cost (a lifecycle rule aborts it); it never becomes an
-        object, so swallowing the abort's own failure cannot corrupt truth.
-        """
-        try:
-            with map_s3_errors(location):
-                self._client.abort_multipart_upload(
-                    Bucket=location.bucket, Key=location.key, UploadId=upload_id
-                )
-        except (FailClosed, TransientError):
-            return
-
-
-def _with_sha256(metadata: Mapping[str, str] | None, digest: str) -> dict[str, str]:
-    merged = {str(key).lower(): str(value) for key, value in (metadata or {}).items()}
-    claimed = merged.get(SHA256_METADATA_KEY)
-    if claimed is not None and claimed.lower() != digest:
-        raise ValueError(f"metadata sha256 {claimed!r} does not match the body's SHA-256 {digest}")
-    merged[SHA256_METADATA_KEY] = digest
-    return merged
-
-
-def _check_body(location: S3Location, actual_size: int, actual_sha: str, size: int, declared: str) -> None:
-    if actual_size != size or actual_sha != declared:
-        raise FailClosed(
-            OBJECT_DIGEST_MISMATCH,
-            f"{location}: stream gave {actual_size} bytes with sha256 {actual_sha}, declared {size} / {declared}",
-            {"uri": location.uri, "declared_size": size, "declared_sha256": declared},
-        )
