@@ -22,6 +22,16 @@ EVIDENCE_SEQ_EXHAUSTED = reason(
     owner="obs",
     transient=True,
 )
+EVIDENCE_SEQ_INVALID = reason(
+    "EVIDENCE_SEQ_INVALID",
+    "a sequence append names an impossible number or key (outside 1..999999, not a .json key)",
+    owner="obs",
+)
+TELEMETRY_ROLLUP_REGRESSED = reason(
+    "TELEMETRY_ROLLUP_REGRESSED",
+    "a telemetry rollup would drop parts the current telemetry.json already counts (it only grows)",
+    owner="obs",
+)
 TELEMETRY_INVALID = reason(
     "TELEMETRY_INVALID", "a telemetry snapshot is not a nested mapping of non-negative integers", owner="obs"
 )

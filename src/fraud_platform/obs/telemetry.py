@@ -4,12 +4,15 @@ Why parts plus a rollup, and not one `telemetry.json` rewritten in place:
 - The counters (`fraud_platform.substrate.telemetry.snapshot()`) are per process and cumulative,
   and a run spans several processes (mint, preflight, daemons), each writing more than once.
 - So each :meth:`TelemetryRecorder.record` writes an immutable part
-  `evidence/runs/{id}/telemetry_parts/{seq:06d}-{phase}.json` holding the *delta* since this recorder's
-  previous part. Parts never overlap, so the run's total is their plain sum; the seq is claimed with
-  `put_if_absent` (no lock, no read-modify-write, concurrent writers each get their own number).
+  `evidence/runs/{id}/telemetry_parts/{seq:06d}.json` (phase and writer in the body) holding the
+  *delta* since this recorder's previous part. Parts never overlap, so the run's total is their
+  plain sum; the seq is claimed with `put_if_absent` on the bare number (no lock, no
+  read-modify-write, concurrent writers each get their own number; see `obs.evidence`).
 - `telemetry.json` is the rollup: the sum of all parts, deterministic in the set of parts, moved
-  by compare-and-swap. It can be rebuilt from the parts at any time, so a lost race or a crash
-  between a part and the rollup loses nothing.
+  by compare-and-swap (`substrate.objectstore.cas`) and only ever growing: each roller reads the
+  rollup before it lists the parts, and a rollup missing a part already counted is never written.
+  It can be rebuilt from the parts at any time, so a lost race or a crash between a part and the
+  rollup loses nothing.
 """
 
 from __future__ import annotations
@@ -22,11 +25,12 @@ from typing import Any, Final, Literal
 from pydantic import BaseModel, ConfigDict, Field, JsonValue, ValidationError
 
 from fraud_platform.core.canonical import canonical_file_bytes, parse_json_bytes
-from fraud_platform.core.errors import FailClosed, PlatformError, TransientError
+from fraud_platform.core.errors import FailClosed
 from fraud_platform.core.time import Clock, SystemClock, format_utc
-from fraud_platform.obs._reasons import EVIDENCE_CAS_CONTENDED, TELEMETRY_INVALID
-from fraud_platform.obs.evidence import RUN_ID_REGEX, RunEvidence, put_next_in_sequence
+from fraud_platform.obs._reasons import EVIDENCE_CAS_CONTENDED, TELEMETRY_INVALID, TELEMETRY_ROLLUP_REGRESSED
+from fraud_platform.obs.evidence import RUN_ID_REGEX, RunEvidence, append_to_sequence
 from fraud_platform.substrate import telemetry as substrate_telemetry
+from fraud_platform.substrate.objectstore.cas import cas_update
 from fraud_platform.substrate.objectstore.port import ObjectStore, S3Location
 
 __all__ = [
@@ -44,8 +48,7 @@ __all__ = [
 TELEMETRY_PART_SCHEMA_VERSION: Final = "fp.obs.telemetry_part.v1"
 TELEMETRY_ROLLUP_SCHEMA_VERSION: Final = "fp.obs.telemetry.v1"
 _PHASE_PATTERN = re.compile(r"^[a-z0-9][a-z0-9_.-]{0,63}$")
-_CAS_CONFLICT = "OBJECT_CAS_CONFLICT"
-_MAX_ROLLUP_ATTEMPTS = 5
+_MAX_ROLLUP_ATTEMPTS = 8
 
 Counters = dict[str, Any]
 
@@ -62,7 +65,7 @@ class TelemetryWindow(_Document):
 
 
 class TelemetryPart(_Document):
-    """The contract of `telemetry_parts/{seq:06d}-{phase}.json`: one process's delta over a window."""
+    """The contract of `telemetry_parts/{seq:06d}.json`: one process's delta over a window."""
 
     schema_version: Literal["fp.obs.telemetry_part.v1"]
     platform_run_id: str = Field(pattern=RUN_ID_REGEX)
@@ -167,7 +170,7 @@ class TelemetryRecorder:
         self._writer = writer_token or secrets.token_hex(8)
 
     def record(self, phase: str) -> S3Location:
-        """Write the delta since the previous part as `telemetry_parts/{seq}-{phase}.json`; return its location."""
+        """Write the delta since the previous part as `telemetry_parts/{seq:06d}.json`; return its location."""
         if not _PHASE_PATTERN.match(phase):
             raise FailClosed(TELEMETRY_INVALID, f"phase {phase!r} must match {_PHASE_PATTERN.pattern}")
         current = dict(self._snapshot())
@@ -187,54 +190,87 @@ class TelemetryRecorder:
             )
             return canonical_file_bytes(part.model_dump(mode="json"))
 
-        location, _seq = put_next_in_sequence(
-            self._store, self._run.telemetry_parts, f"-{phase}.json", body_for
-        )
+        location, _seq = append_to_sequence(self._store, self._run.telemetry_parts, body_for)
         self._previous = current
         self._previous_at = now
         return location
 
 
-def rollup_telemetry(store: ObjectStore, evidence_bucket: str, platform_run_id: str) -> dict[str, Any]:
-    """Sum every part of the run into `telemetry.json` (compare-and-swap) and return the document.
+def _parse_rollup(data: bytes, location: S3Location) -> TelemetryRollup:
+    try:
+        return TelemetryRollup.model_validate(parse_json_bytes(data))
+    except (ValidationError, ValueError) as error:
+        raise FailClosed(
+            TELEMETRY_INVALID,
+            f"{location.uri} is not a telemetry rollup: {error}",
+            {"location": location.uri},
+        ) from error
 
-    The document depends only on the set of parts (no times of its own), so rolling up twice with
-    no new parts writes nothing new. A lost CAS race re-reads and retries.
+
+def _read_part(store: ObjectStore, location: S3Location) -> TelemetryPart:
+    try:
+        return TelemetryPart.model_validate(parse_json_bytes(store.get(location)))
+    except (ValidationError, ValueError) as error:
+        raise FailClosed(
+            TELEMETRY_INVALID, f"{location.uri} is not a telemetry part: {error}", {"location": location.uri}
+        ) from error
+
+
+def _grown_rollup(store: ObjectStore, run: RunEvidence, current: TelemetryRollup | None) -> TelemetryRollup:
+    """The rollup of every part listed now, built on `current` (read *before* the listing).
+
+    Parts are immutable and never deleted, so a listing taken after `current` was read holds every
+    part `current` counts; only the new ones are read and added. A listing that misses one of them
+    is refused (TELEMETRY_ROLLUP_REGRESSED), never written: the rollup only ever grows.
+    """
+    listed = [info.key.rsplit("/", 1)[-1] for info in store.list(run.telemetry_parts)]
+    counted = set(current.parts) if current is not None else set()
+    missing = sorted(counted - set(listed))
+    if missing:
+        raise FailClosed(
+            TELEMETRY_ROLLUP_REGRESSED,
+            f"{run.telemetry_rollup.uri} counts parts the listing no longer shows: {missing[:5]}",
+            {"location": run.telemetry_rollup.uri, "missing": missing[:20]},
+        )
+    total: Counters = dict(current.counters) if current is not None else {}
+    for name in listed:
+        if name not in counted:
+            total = counters_add(total, _read_part(store, run.telemetry_parts.child(name)).counters)
+    return TelemetryRollup(
+        schema_version=TELEMETRY_ROLLUP_SCHEMA_VERSION,
+        platform_run_id=run.platform_run_id,
+        parts=listed,
+        counters=total,
+    )
+
+
+def rollup_telemetry(store: ObjectStore, evidence_bucket: str, platform_run_id: str) -> dict[str, Any]:
+    """Sum every part of the run into `telemetry.json` (compare-and-swap) and return what stands.
+
+    Order matters: each attempt reads the current rollup and its ETag *first*, then lists the parts,
+    so the swap only succeeds for a rollup built on a listing at least as new as what it replaces;
+    a slower roller holding an older listing loses the swap, re-reads and re-decides. The document
+    depends only on the set of parts (no times of its own), so rolling up with no new parts writes
+    nothing.
+
+    Raises:
+        FailClosed(TELEMETRY_INVALID): a part or the current rollup breaks its contract.
+        FailClosed(TELEMETRY_ROLLUP_REGRESSED): the parts listed miss some the rollup already counts.
+        TransientError(EVIDENCE_CAS_CONTENDED): the rollup kept moving under concurrent rollers.
     """
     run = RunEvidence(evidence_bucket, platform_run_id)
-    for _ in range(_MAX_ROLLUP_ATTEMPTS):
-        parts: list[str] = []
-        total: Counters = {}
-        for info in store.list(run.telemetry_parts):
-            try:
-                part = TelemetryPart.model_validate(
-                    parse_json_bytes(store.get(S3Location(run.bucket, info.key)))
-                )
-            except (ValidationError, ValueError) as error:
-                raise FailClosed(TELEMETRY_INVALID, f"{info.key} is not a telemetry part: {error}") from error
-            total = counters_add(total, part.counters)
-            parts.append(info.key.rsplit("/", 1)[-1])
-        document = TelemetryRollup(
-            schema_version=TELEMETRY_ROLLUP_SCHEMA_VERSION,
-            platform_run_id=platform_run_id,
-            parts=parts,
-            counters=total,
-        ).model_dump(mode="json")
-        data = canonical_file_bytes(document)
-        expected: str | None = None
-        if store.head(run.telemetry_rollup) is not None:
-            current, expected = store.get_with_etag(run.telemetry_rollup)
-            if current == data:
-                return document
-        try:
-            store.put_if_match(run.telemetry_rollup, data, expected)
-        except PlatformError as error:
-            if error.code != _CAS_CONFLICT:
-                raise
-            continue
-        return document
-    raise TransientError(
-        EVIDENCE_CAS_CONTENDED,
-        f"telemetry.json kept moving under {_MAX_ROLLUP_ATTEMPTS} concurrent rollups",
-        {"location": run.telemetry_rollup.uri},
+    location = run.telemetry_rollup
+
+    def grow(current: bytes | None) -> bytes:
+        before = None if current is None else _parse_rollup(current, location)
+        if before is not None and before.platform_run_id != platform_run_id:
+            raise FailClosed(TELEMETRY_INVALID, f"{location.uri} names run {before.platform_run_id}")
+        return canonical_file_bytes(_grown_rollup(store, run, before).model_dump(mode="json"))
+
+    outcome = cas_update(
+        store, location, grow, attempts=_MAX_ROLLUP_ATTEMPTS, contended_code=EVIDENCE_CAS_CONTENDED
     )
+    if outcome.data is None:  # grow never returns None, so the document exists after a success
+        raise FailClosed(TELEMETRY_INVALID, f"{location.uri} is absent after its rollup")
+    document: dict[str, Any] = parse_json_bytes(outcome.data)
+    return document

@@ -22,12 +22,12 @@ from fraud_platform.core.time import Clock, format_utc
 from fraud_platform.obs.evidence import OBJECT_CONFLICT_CODE, RUN_ID_REGEX, RunEvidence
 from fraud_platform.operate._reasons import RUN_MANIFEST_INVALID, RUN_PROFILE_MISMATCH, RUN_UNKNOWN
 from fraud_platform.operate.run_id import DEFAULT_CLAIM_WINDOW_S, claim_run_id
+from fraud_platform.substrate._reasons import OBJECT_MISSING
 from fraud_platform.substrate.objectstore.port import ObjectStore
 
 __all__ = ["RUN_MANIFEST_SCHEMA_VERSION", "RunManifest", "mint_run", "read_run_manifest"]
 
 RUN_MANIFEST_SCHEMA_VERSION: Final = "fp.operate.run_manifest.v1"
-_OBJECT_MISSING = "OBJECT_MISSING"
 
 
 class RunManifest(BaseModel):
@@ -116,7 +116,7 @@ def read_run_manifest(
     try:
         data = store.get(location)
     except PlatformError as error:
-        if error.code != _OBJECT_MISSING:
+        if error.code != OBJECT_MISSING:
             raise
         raise FailClosed(
             RUN_UNKNOWN,

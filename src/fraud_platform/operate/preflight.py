@@ -21,17 +21,18 @@ from typing import Any, Final, Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 from fraud_platform.core.canonical import canonical_file_bytes, parse_json_bytes
-from fraud_platform.core.errors import PlatformError, TransientError
 from fraud_platform.core.time import format_utc
 from fraud_platform.obs._reasons import EVIDENCE_CAS_CONTENDED
 from fraud_platform.obs.emitter import EmittedFact
-from fraud_platform.obs.evidence import RUN_ID_REGEX, put_next_in_sequence
+from fraud_platform.obs.evidence import RUN_ID_REGEX, append_to_sequence
 from fraud_platform.obs.families import PREFLIGHT_FAILED, PREFLIGHT_PASSED
 from fraud_platform.obs.logging import log_event
 from fraud_platform.operate._reasons import PREFLIGHT_FAILED as PREFLIGHT_FAILED_CODE
 from fraud_platform.operate.context import OPERATE_ACTOR, OPERATE_ROLE, OperateContext
 from fraud_platform.operate.manifest import read_run_manifest
 from fraud_platform.operate.preflight_checks import CheckResult, plan_checks
+from fraud_platform.substrate._reasons import BUS_UNAVAILABLE
+from fraud_platform.substrate.objectstore.cas import cas_update
 from fraud_platform.substrate.objectstore.port import ObjectStore, S3Location
 
 __all__ = [
@@ -43,9 +44,7 @@ __all__ = [
 ]
 
 PREFLIGHT_SCHEMA_VERSION: Final = "fp.operate.preflight.v1"
-_BUS_UNAVAILABLE = "BUS_UNAVAILABLE"
-_CAS_CONFLICT = "OBJECT_CAS_CONFLICT"
-_MAX_CAS_ATTEMPTS = 5
+_MAX_CAS_ATTEMPTS = 8
 _MAX_WORKERS = 8
 
 _log = logging.getLogger(__name__)
@@ -118,32 +117,20 @@ class PreflightReport:
 
 def _move_latest(store: ObjectStore, location: S3Location, data: bytes, attempt: int) -> None:
     """CAS `preflight.json` to this attempt unless a later attempt is already there."""
-    for _ in range(_MAX_CAS_ATTEMPTS):
-        expected: str | None = None
-        if store.head(location) is not None:
-            current, expected = store.get_with_etag(location)
-            if current == data:
-                return
+
+    def latest(current: bytes | None) -> bytes | None:
+        if current is not None:
             current_attempt = parse_json_bytes(current).get("attempt", 0)
             if isinstance(current_attempt, int) and current_attempt > attempt:
-                return
-        try:
-            store.put_if_match(location, data, expected)
-        except PlatformError as error:
-            if error.code != _CAS_CONFLICT:
-                raise
-            continue
-        return
-    raise TransientError(
-        EVIDENCE_CAS_CONTENDED,
-        f"{location.uri} kept moving under concurrent preflights",
-        {"location": location.uri},
-    )
+                return None
+        return data
+
+    cas_update(store, location, latest, attempts=_MAX_CAS_ATTEMPTS, contended_code=EVIDENCE_CAS_CONTENDED)
 
 
 def _bus_unreachable(checks: list[CheckResult]) -> bool:
     return any(
-        check.name == "kafka_topics" and check.role == OPERATE_ROLE and check.code == _BUS_UNAVAILABLE
+        check.name == "kafka_topics" and check.role == OPERATE_ROLE and check.code == BUS_UNAVAILABLE
         for check in checks
     )
 
@@ -177,7 +164,7 @@ def run_preflight(ctx: OperateContext, platform_run_id: str) -> PreflightReport:
         )
         return canonical_file_bytes(document.model_dump(mode="json"))
 
-    attempt_location, attempt = put_next_in_sequence(ctx.store, run.preflight_attempts, ".json", body_for)
+    attempt_location, attempt = append_to_sequence(ctx.store, run.preflight_attempts, body_for)
     _move_latest(ctx.store, run.preflight, body_for(attempt), attempt)
     details = {
         "attempt": attempt,

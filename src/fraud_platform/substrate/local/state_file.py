@@ -11,12 +11,12 @@ sees half a file; a crash leaves either the old state or the new one.
 from __future__ import annotations
 
 import json
-import os
 from collections.abc import Mapping
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
+from fraud_platform.core.atomic_file import write_atomic
 from fraud_platform.core.errors import FailClosed
 from fraud_platform.substrate.local._reasons import SUBSTRATE_STATE_INVALID
 
@@ -165,17 +165,13 @@ class SubstrateState:
 
 
 def write_json_file(path: Path, value: Any, *, mode: int = 0o644) -> None:
-    """Atomically replace `path` with `value` as pretty JSON, created with `mode` (no umask widening)."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    temporary = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    descriptor = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, mode)
-    with os.fdopen(descriptor, "w", encoding="utf-8") as handle:
-        json.dump(value, handle, indent=2, sort_keys=True)
-        handle.write("\n")
-        handle.flush()
-        os.fsync(handle.fileno())
-    os.chmod(temporary, mode)
-    os.replace(temporary, path)
+    """Atomically replace `path` with `value` as pretty JSON, with exactly `mode` (no umask widening).
+
+    Secrets (roles.json, identities.json) are written with `mode=0o600` by their writers; the
+    guarantees are those of `fraud_platform.core.atomic_file.write_atomic`.
+    """
+    text = json.dumps(value, indent=2, sort_keys=True) + "\n"
+    write_atomic(path, text.encode("utf-8"), mode=mode)
 
 
 def read_json_file(path: Path) -> Any | None:
