@@ -28,11 +28,11 @@ import duckdb
 import pyarrow as pa
 
 from fraud_platform.engine.catalogue import load_catalogue
-from fraud_platform.oracle.closure_digest import DEFAULT_ROW_HASH
 from fraud_platform.oracle.layout import PackRoot
 from fraud_platform.oracle.sort import SortOptions, sort_stream_views
-from fraud_platform.oracle.sort_pack import load_sealed_pack
-from fraud_platform.oracle.sort_source import TIEBREAK_COLUMN, SourceSet, TimeWindow, arrow_s3_filesystem
+from fraud_platform.oracle.sort.closure.digest import DEFAULT_ROW_HASH
+from fraud_platform.oracle.sort.pack import load_sealed_pack
+from fraud_platform.oracle.sort.source import TIEBREAK_COLUMN, SourceSet, TimeWindow, arrow_s3_filesystem
 from fraud_platform.substrate.factory import open_object_store
 from fraud_platform.substrate.local import substrates
 

@@ -38,11 +38,11 @@ from typing import Any
 
 from bench import BenchResult
 from fraud_platform.engine.synth import synthesize_world
-from fraud_platform.oracle.closure_digest import DEFAULT_ROW_HASH
 from fraud_platform.oracle.land import land_world
 from fraud_platform.oracle.layout import PackRoot
 from fraud_platform.oracle.parquet import ArrowS3TailReader
 from fraud_platform.oracle.seal import seal_pack
+from fraud_platform.oracle.sort.closure.digest import DEFAULT_ROW_HASH
 from fraud_platform.oracle.sources import LocalFolderSource
 from fraud_platform.substrate.factory import open_object_store, open_s3_admin
 from fraud_platform.substrate.local import LocalSubstrates, down, substrates, up

@@ -41,11 +41,11 @@ from fraud_platform.eb.topics import CONTROL_TOPIC, TOPICS
 from fraud_platform.engine.synth import synthesize_world
 from fraud_platform.operate.manifest import mint_run
 from fraud_platform.oracle import LocalFolderSource, PackRoot, check_pack, land_world, seal_pack
-from fraud_platform.oracle.closure import StreamSortReceipt, StreamViewManifest
 from fraud_platform.oracle.manifest import LandingManifest
 from fraud_platform.oracle.pack import PackManifest, SealRecord
 from fraud_platform.oracle.parquet import ArrowS3TailReader
 from fraud_platform.oracle.sort import sort_stream_views
+from fraud_platform.oracle.sort.closure.receipt import StreamSortReceipt, StreamViewManifest
 from fraud_platform.sr import RunRequest, SrRuntime
 from fraud_platform.substrate import factory, telemetry
 from fraud_platform.substrate.local import LocalSubstrates, down, substrates, up

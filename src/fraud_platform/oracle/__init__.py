@@ -1,6 +1,6 @@
 """Oracle Store: land an engine world write-once, verify it, seal it, check it, compare roots, move pointers.
 
-Public API (see docs/oracle.md). Stream views (`fp oracle sort`) live in `oracle.sort*`/`oracle.closure*`.
+Public API (see docs/oracle.md). Stream views (`fp oracle sort`) live in the `oracle.sort` sub-package.
 
 Names are imported on first use (PEP 562): `fp oracle land` must not pay for pyarrow, DuckDB and the
 engine catalogue that only seal, sort and check need.

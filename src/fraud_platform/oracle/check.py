@@ -21,12 +21,14 @@ from fraud_platform.engine.gates import GateStatus, verify_gates_for_outputs
 from fraud_platform.oracle._reasons import STREAM_VIEW_MISSING, WORLD_KEY_MISMATCH
 from fraud_platform.oracle.layout import PackRoot
 from fraud_platform.oracle.pack import PackManifest
-from fraud_platform.oracle.sort_pack import load_sealed_pack
+from fraud_platform.oracle.pointer import PointerEntry, read_pointer
+from fraud_platform.oracle.sort.pack import load_sealed_pack
 from fraud_platform.oracle.views import check_stream_view
 from fraud_platform.oracle.world import LandedWorldReader, gate_folders, read_landed_receipt
 from fraud_platform.substrate.objectstore.port import ObjectStore
 
-__all__ = ["CheckFailure", "CheckReport", "check_pack"]
+# PackRoot, PointerEntry and read_pointer are re-exported so that SR imports nothing else of the Oracle.
+__all__ = ["CheckFailure", "CheckReport", "PackRoot", "PointerEntry", "check_pack", "read_pointer"]
 
 # Parallel reads of gate bundles and stream-view part HEADs (I/O bound; the store client is shared).
 _WORKERS = 8

@@ -19,7 +19,7 @@ from typing import Protocol
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from fraud_platform.oracle.sort_source import arrow_s3_filesystem, map_arrow_errors
+from fraud_platform.oracle.sort.source import arrow_s3_filesystem, map_arrow_errors
 from fraud_platform.substrate.objectstore.port import S3Credentials, S3Location
 
 __all__ = ["ArrowS3TailReader", "TailReader", "footer_problem", "parquet_problem"]

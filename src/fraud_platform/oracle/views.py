@@ -27,9 +27,14 @@ from fraud_platform.oracle._reasons import (
     STREAM_VIEW_UNBOUND,
 )
 from fraud_platform.oracle._store import read_optional, stored_sha256
-from fraud_platform.oracle.closure import StreamSortReceipt, ViewPart, closure_problems, parse_receipt
 from fraud_platform.oracle.layout import PackRoot
-from fraud_platform.oracle.sort_pack import SealedPack
+from fraud_platform.oracle.sort.closure.receipt import (
+    StreamSortReceipt,
+    ViewPart,
+    closure_problems,
+    parse_receipt,
+)
+from fraud_platform.oracle.sort.pack import SealedPack
 from fraud_platform.substrate.objectstore.port import ObjectStore
 
 __all__ = ["ViewProblem", "check_stream_view", "read_stream_receipt"]

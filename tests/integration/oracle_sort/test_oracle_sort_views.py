@@ -15,12 +15,12 @@ from fraud_platform.cli.app import app
 from fraud_platform.core.errors import FailClosed
 from fraud_platform.engine.catalogue import load_catalogue
 from fraud_platform.oracle.check import check_pack
-from fraud_platform.oracle.closure import StreamSortReceipt, parse_receipt, parse_view_manifest
 from fraud_platform.oracle.layout import STREAM_VIEW_MANIFEST_NAME, PackRoot
 from fraud_platform.oracle.runtime import OracleRuntime
 from fraud_platform.oracle.sort import SortOptions, ViewResult, sort_stream_views
-from fraud_platform.oracle.sort_pack import load_sealed_pack
-from fraud_platform.oracle.sort_source import arrow_s3_filesystem
+from fraud_platform.oracle.sort.closure.receipt import StreamSortReceipt, parse_receipt, parse_view_manifest
+from fraud_platform.oracle.sort.pack import load_sealed_pack
+from fraud_platform.oracle.sort.source import arrow_s3_filesystem
 from fraud_platform.substrate.local import LocalSubstrates
 from fraud_platform.substrate.objectstore.port import S3Location
 

@@ -10,7 +10,7 @@ import numpy as np
 import pyarrow as pa
 import pytest
 
-from fraud_platform.oracle.closure_digest import DigestTotals, RowHasher, digest_hex, hex_digest_sum
+from fraud_platform.oracle.sort.closure.digest import DigestTotals, RowHasher, digest_hex, hex_digest_sum
 
 MODULUS = 2**256
 

@@ -16,8 +16,8 @@ import pyarrow as pa
 import pytest
 
 from fraud_platform.core.errors import FailClosed
-from fraud_platform.oracle.closure_digest import RowHasher
-from fraud_platform.oracle.closure_encoding import ROW_TEST_VECTORS, encoding_sql, value_token
+from fraud_platform.oracle.sort.closure.digest import RowHasher
+from fraud_platform.oracle.sort.closure.encoding import ROW_TEST_VECTORS, encoding_sql, value_token
 
 VECTOR_SCHEMA = pa.schema(
     [

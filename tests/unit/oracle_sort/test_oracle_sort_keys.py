@@ -6,7 +6,7 @@ import pyarrow as pa
 import pytest
 
 from fraud_platform.core.errors import FailClosed
-from fraud_platform.oracle.closure_keys import KeyTracker, batch_is_ordered, batch_key_range
+from fraud_platform.oracle.sort.closure.keys import KeyTracker, batch_is_ordered, batch_key_range
 
 
 def _batch(**columns: list[object]) -> pa.RecordBatch:

@@ -8,7 +8,8 @@ import pytest
 
 from fraud_platform.core.canonical import canonical_bytes
 from fraud_platform.core.errors import FailClosed
-from fraud_platform.oracle.closure import (
+from fraud_platform.oracle.pack import WorldKey
+from fraud_platform.oracle.sort.closure.receipt import (
     TIE_BREAKERS,
     DocumentRef,
     RowDigestSpec,
@@ -21,7 +22,6 @@ from fraud_platform.oracle.closure import (
     parse_receipt,
     require_closure,
 )
-from fraud_platform.oracle.pack import WorldKey
 
 PACK = "a" * 64
 WORLD = WorldKey(manifest_fingerprint="b" * 64, parameter_hash="c" * 64, seed=42, scenario_id="baseline_v1")

@@ -9,7 +9,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
-from fraud_platform.oracle.sort_writer import PartWriter
+from fraud_platform.oracle.sort.writer import PartWriter
 from fraud_platform.substrate.objectstore.port import ObjectInfo, PutOutcome, S3Location
 
 SCHEMA = pa.schema([pa.field("ts_utc", pa.string()), pa.field("n", pa.int64())])

@@ -27,9 +27,9 @@ from pydantic import Field
 from fraud_platform.core.canonical import canonical_bytes, sha256_hex
 from fraud_platform.core.errors import FailClosed
 from fraud_platform.oracle._models import HEX64, StrictModel, document_bytes, parse_document
-from fraud_platform.oracle._sort_reasons import STREAM_SORT_CLOSURE_FAILED, STREAM_SORT_CONFLICT
-from fraud_platform.oracle.closure_digest import ROW_HASH_BITS
 from fraud_platform.oracle.pack import WorldKey
+from fraud_platform.oracle.sort._reasons import STREAM_SORT_CLOSURE_FAILED, STREAM_SORT_CONFLICT
+from fraud_platform.oracle.sort.closure.digest import ROW_HASH_BITS
 
 __all__ = [
     "DIGEST_RULE",

@@ -56,7 +56,7 @@ from collections.abc import Mapping, Sequence
 import pyarrow as pa
 
 from fraud_platform.core.errors import FailClosed
-from fraud_platform.oracle._sort_reasons import STREAM_SORT_TYPE_UNSUPPORTED
+from fraud_platform.oracle.sort._reasons import STREAM_SORT_TYPE_UNSUPPORTED
 
 __all__ = [
     "ROW_ENCODING",

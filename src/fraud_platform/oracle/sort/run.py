@@ -32,9 +32,11 @@ from fraud_platform.core.canonical import sha256_hex
 from fraud_platform.core.errors import FailClosed
 from fraud_platform.core.time import Clock, SystemClock
 from fraud_platform.engine.catalogue import EngineCatalogue, OutputSpec, load_catalogue
-from fraud_platform.oracle._sort_reasons import STREAM_SORT_CONFLICT, STREAM_SORT_SOURCE_MISSING
 from fraud_platform.oracle._store import read_optional, write_once
-from fraud_platform.oracle.closure import (
+from fraud_platform.oracle.layout import STREAM_VIEW_MANIFEST_NAME, PackRoot
+from fraud_platform.oracle.sort._reasons import STREAM_SORT_CONFLICT, STREAM_SORT_SOURCE_MISSING
+from fraud_platform.oracle.sort.closure.digest import DEFAULT_ROW_HASH, RowHasher
+from fraud_platform.oracle.sort.closure.receipt import (
     TIE_BREAKERS,
     DocumentRef,
     RowDigestSpec,
@@ -49,14 +51,12 @@ from fraud_platform.oracle.closure import (
     parse_view_manifest,
     require_closure,
 )
-from fraud_platform.oracle.closure_digest import DEFAULT_ROW_HASH, RowHasher
-from fraud_platform.oracle.layout import STREAM_VIEW_MANIFEST_NAME, PackRoot
-from fraud_platform.oracle.sort_engine import DuckSettings, RawSide, scan_raw, sort_to_parts
-from fraud_platform.oracle.sort_pack import SealedPack, load_sealed_pack
-from fraud_platform.oracle.sort_pipeline import BackgroundConsumer
-from fraud_platform.oracle.sort_readback import SortedSide, check_parts_present
-from fraud_platform.oracle.sort_source import SourceSet, TimeWindow, arrow_s3_filesystem
-from fraud_platform.oracle.sort_writer import (
+from fraud_platform.oracle.sort.engine import DuckSettings, RawSide, scan_raw, sort_to_parts
+from fraud_platform.oracle.sort.pack import SealedPack, load_sealed_pack
+from fraud_platform.oracle.sort.pipeline import BackgroundConsumer
+from fraud_platform.oracle.sort.readback import SortedSide, check_parts_present
+from fraud_platform.oracle.sort.source import SourceSet, TimeWindow, arrow_s3_filesystem
+from fraud_platform.oracle.sort.writer import (
     DEFAULT_PART_ROWS,
     DEFAULT_ROW_GROUP_ROWS,
     PartWriter,

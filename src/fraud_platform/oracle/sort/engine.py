@@ -22,14 +22,14 @@ import duckdb
 import pyarrow as pa
 
 from fraud_platform.core.errors import FailClosed
-from fraud_platform.oracle._sort_reasons import STREAM_SORT_CLOSURE_FAILED, STREAM_SORT_MEMORY_EXCEEDED
-from fraud_platform.oracle.closure import SideSummary
-from fraud_platform.oracle.closure_digest import DigestTotals, RowHasher
-from fraud_platform.oracle.closure_encoding import quote_identifier
-from fraud_platform.oracle.closure_keys import KeyTracker
-from fraud_platform.oracle.sort_pipeline import BackgroundConsumer, prefetch
-from fraud_platform.oracle.sort_source import TIEBREAK_COLUMN, RawCallback, SourceFile, SourceSet, TimeWindow
-from fraud_platform.oracle.sort_writer import PartWriter
+from fraud_platform.oracle.sort._reasons import STREAM_SORT_CLOSURE_FAILED, STREAM_SORT_MEMORY_EXCEEDED
+from fraud_platform.oracle.sort.closure.digest import DigestTotals, RowHasher
+from fraud_platform.oracle.sort.closure.encoding import quote_identifier
+from fraud_platform.oracle.sort.closure.keys import KeyTracker
+from fraud_platform.oracle.sort.closure.receipt import SideSummary
+from fraud_platform.oracle.sort.pipeline import BackgroundConsumer, prefetch
+from fraud_platform.oracle.sort.source import TIEBREAK_COLUMN, RawCallback, SourceFile, SourceSet, TimeWindow
+from fraud_platform.oracle.sort.writer import PartWriter
 
 __all__ = ["DuckSettings", "RawSide", "scan_raw", "sort_to_parts"]
 

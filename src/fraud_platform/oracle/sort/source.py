@@ -31,15 +31,15 @@ import pyarrow.parquet as pq
 
 from fraud_platform.core.errors import FailClosed, TransientError
 from fraud_platform.core.time import format_utc, parse_utc
-from fraud_platform.oracle._sort_reasons import (
+from fraud_platform.oracle.layout import PackRoot
+from fraud_platform.oracle.manifest import LandingEntry
+from fraud_platform.oracle.sort._reasons import (
     STREAM_SORT_KEY_MISSING,
     STREAM_SORT_SCHEMA_MISMATCH,
     STREAM_SORT_SOURCE_UNREADABLE,
     STREAM_SORT_WINDOW_INVALID,
 )
-from fraud_platform.oracle.closure_encoding import encoding_sql
-from fraud_platform.oracle.layout import PackRoot
-from fraud_platform.oracle.manifest import LandingEntry
+from fraud_platform.oracle.sort.closure.encoding import encoding_sql
 from fraud_platform.substrate._reasons import OBJECT_ACCESS_DENIED, OBJECT_STORE_UNAVAILABLE
 from fraud_platform.substrate.objectstore.port import S3Credentials
 

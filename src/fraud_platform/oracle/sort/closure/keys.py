@@ -15,7 +15,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from fraud_platform.core.errors import FailClosed
-from fraud_platform.oracle._sort_reasons import STREAM_SORT_KEY_NULL
+from fraud_platform.oracle.sort._reasons import STREAM_SORT_KEY_NULL
 
 __all__ = ["KeyTracker", "batch_is_ordered", "batch_key_range"]
 

@@ -36,7 +36,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from fraud_platform.oracle.closure_encoding import encoding_sql, hashable_batch
+from fraud_platform.oracle.sort.closure.encoding import encoding_sql, hashable_batch
 
 __all__ = [
     "DEFAULT_ROW_HASH",
