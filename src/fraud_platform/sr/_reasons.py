@@ -23,6 +23,7 @@ __all__ = [
     "READY_SIGNAL_CONFLICT",
     "REEMIT_KIND_UNSUPPORTED",
     "REEMIT_NOT_READY",
+    "SR_LEASE_LOST",
     "SR_LEDGER_INVALID",
     "SR_PLAN_DRIFT",
     "SR_RUN_ID_INVALID",
@@ -76,6 +77,12 @@ SR_RUN_UNKNOWN = reason(
     "SR_RUN_UNKNOWN",
     "no scenario run with this id is registered in the authority store (stale or foreign id)",
     owner=_OWNER,
+)
+SR_LEASE_LOST = reason(
+    "SR_LEASE_LOST",
+    "this driver's run lease expired or was taken over (stale fencing epoch); it writes nothing more",
+    owner=_OWNER,
+    transient=True,
 )
 SR_RUN_IN_PROGRESS = reason(
     "SR_RUN_IN_PROGRESS",

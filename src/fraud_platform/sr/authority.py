@@ -7,9 +7,13 @@ the database, never from a read-then-write:
   concurrent submitter inserts; every other one reads the row back and compares. Same platform run
   and intent → the same run; another platform run → PLATFORM_RUN_MISMATCH; another intent →
   EQUIV_KEY_COLLISION.
-- **Lease**: a row per run naming its holder until an expiry. Acquire = insert, or compare-and-swap
-  of the exact row read (free or expired) to ours; two racers cannot both win the same swap. Release
-  = compare-and-swap of our own row to free. A crashed holder's lease simply expires.
+- **Lease**: a row per run naming its holder, a fencing epoch and an expiry. Acquire = insert, or
+  compare-and-swap of the exact row read (free or expired) to ours with `epoch + 1`; two racers cannot
+  both win the same swap. The TTL is short: the driver renews (`fence`) before every ledger write and
+  during the slow evidence check; a renewal is a compare-and-swap on `(holder, epoch)` that only
+  succeeds while the lease is still unexpired, so a driver that paused past its expiry, or whose lease
+  was taken over, gets SR_LEASE_LOST and writes nothing more. Release = compare-and-swap of our own
+  `(holder, epoch)` row to free. A crashed holder's lease expires within one TTL.
 """
 
 from __future__ import annotations
@@ -19,16 +23,27 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from fraud_platform.core.canonical import canonical_bytes, parse_json_bytes
-from fraud_platform.core.errors import FailClosed
-from fraud_platform.sr._authority_tables import EQUIVALENCE, LEASES, ensure_tables
-from fraud_platform.sr._reasons import EQUIV_KEY_COLLISION, PLATFORM_RUN_MISMATCH, SR_LEDGER_INVALID
+from fraud_platform.core.errors import FailClosed, TransientError
+from fraud_platform.sr._reasons import (
+    EQUIV_KEY_COLLISION,
+    PLATFORM_RUN_MISMATCH,
+    SR_LEASE_LOST,
+    SR_LEDGER_INVALID,
+)
 from fraud_platform.sr.identity import validate_scenario_run_id
-from fraud_platform.substrate.state import compare_and_swap, insert_if_absent, select_one
+from fraud_platform.substrate.state import (
+    SR_EQUIVALENCE,
+    SR_LEASES,
+    compare_and_swap,
+    ensure_sr_tables,
+    insert_if_absent,
+    select_one,
+)
 
 if TYPE_CHECKING:  # the engine is handed in by the substrate factory; SR never opens one itself
-    from sqlalchemy import Engine
+    from fraud_platform.substrate.state import StateEngine
 
-__all__ = ["AuthorityStore", "Registration", "RegistryEntry"]
+__all__ = ["AuthorityStore", "Lease", "Registration", "RegistryEntry"]
 
 _US = 1_000_000
 
@@ -57,12 +72,21 @@ class Registration:
     created: bool
 
 
+@dataclass(frozen=True)
+class Lease:
+    """A granted lease: who holds it and the fencing epoch every write of that holder is checked by."""
+
+    scenario_run_id: str
+    holder: str
+    epoch: int
+
+
 class AuthorityStore:
     """Registry and leases over one state engine (thread-safe: every call is its own transaction)."""
 
-    def __init__(self, engine: Engine) -> None:
+    def __init__(self, engine: StateEngine) -> None:
         self._engine = engine
-        ensure_tables(engine)
+        ensure_sr_tables(engine)
 
     # Equivalence registry -------------------------------------------------------------------------
 
@@ -81,7 +105,7 @@ class AuthorityStore:
             "request_json": canonical_bytes(entry.request).decode("ascii"),
             "accepted_at_utc": entry.accepted_at_utc,
         }
-        if insert_if_absent(self._engine, EQUIVALENCE, row):
+        if insert_if_absent(self._engine, SR_EQUIVALENCE, row):
             return Registration(entry, created=True)
         existing = self.lookup(entry.scenario_run_id)
         if existing is None:
@@ -114,7 +138,7 @@ class AuthorityStore:
     def lookup(self, scenario_run_id: str) -> RegistryEntry | None:
         """The registered run, or None when this store never accepted it."""
         validate_scenario_run_id(scenario_run_id)
-        row = select_one(self._engine, EQUIVALENCE, {"scenario_run_id": scenario_run_id})
+        row = select_one(self._engine, SR_EQUIVALENCE, {"scenario_run_id": scenario_run_id})
         if row is None:
             return None
         return RegistryEntry(
@@ -128,39 +152,85 @@ class AuthorityStore:
 
     # Leases ---------------------------------------------------------------------------------------
 
-    def acquire_lease(self, scenario_run_id: str, holder: str, now: datetime, ttl_s: float) -> bool:
-        """Take the run's lease for `ttl_s` if it is free, expired or already ours; True when taken."""
+    def acquire_lease(self, scenario_run_id: str, holder: str, now: datetime, ttl_s: float) -> Lease | None:
+        """Take the run's lease for `ttl_s` if it is free or expired; the grant, or None when held.
+
+        Every acquisition bumps the fencing epoch, so whoever held the lease before is fenced off.
+        """
         now_us = _epoch_us(now)
         expires = now_us + int(ttl_s * _US)
-        row = {"scenario_run_id": scenario_run_id, "holder": holder, "expires_at_us": expires}
-        if insert_if_absent(self._engine, LEASES, row):
-            return True
-        current = select_one(self._engine, LEASES, {"scenario_run_id": scenario_run_id})
+        row = {"scenario_run_id": scenario_run_id, "holder": holder, "epoch": 1, "expires_at_us": expires}
+        if insert_if_absent(self._engine, SR_LEASES, row):
+            return Lease(scenario_run_id, holder, 1)
+        current = select_one(self._engine, SR_LEASES, {"scenario_run_id": scenario_run_id})
         if current is None:
-            return False
-        if current["holder"] not in (None, holder) and int(current["expires_at_us"]) > now_us:
-            return False
-        return compare_and_swap(
+            return None
+        if current["holder"] is not None and int(current["expires_at_us"]) > now_us:
+            return None
+        epoch = int(current["epoch"]) + 1
+        taken = compare_and_swap(
             self._engine,
-            LEASES,
+            SR_LEASES,
             key={"scenario_run_id": scenario_run_id},
-            expected={"holder": current["holder"], "expires_at_us": current["expires_at_us"]},
-            values={"holder": holder, "expires_at_us": expires},
+            expected={
+                "holder": current["holder"],
+                "epoch": current["epoch"],
+                "expires_at_us": current["expires_at_us"],
+            },
+            values={"holder": holder, "epoch": epoch, "expires_at_us": expires},
         )
+        return Lease(scenario_run_id, holder, epoch) if taken else None
 
-    def release_lease(self, scenario_run_id: str, holder: str) -> bool:
+    def renew_lease(self, lease: Lease, now: datetime, ttl_s: float) -> None:
+        """Extend our lease to `now + ttl_s`: the fence every ledger write of the holder passes first.
+
+        One statement: `UPDATE … WHERE holder = ours AND epoch = ours AND expires_at_us > now`. It
+        fails when the lease lapsed (even if nobody took it: a paused driver must re-acquire, and
+        re-read what happened meanwhile) or another driver holds a newer epoch.
+
+        Raises:
+            TransientError(SR_LEASE_LOST): the lease is no longer ours; the caller stops writing.
+        """
+        now_us = _epoch_us(now)
+        current = select_one(self._engine, SR_LEASES, {"scenario_run_id": lease.scenario_run_id})
+        alive = (
+            current is not None
+            and current["holder"] == lease.holder
+            and int(current["epoch"]) == lease.epoch
+            and int(current["expires_at_us"]) > now_us
+        )
+        if alive and current is not None:
+            alive = compare_and_swap(
+                self._engine,
+                SR_LEASES,
+                key={"scenario_run_id": lease.scenario_run_id},
+                expected={
+                    "holder": lease.holder,
+                    "epoch": lease.epoch,
+                    "expires_at_us": current["expires_at_us"],
+                },
+                values={"expires_at_us": now_us + int(ttl_s * _US)},
+            )
+        if not alive:
+            raise TransientError(
+                SR_LEASE_LOST,
+                f"the lease on run {lease.scenario_run_id} (epoch {lease.epoch}) expired or was taken over",
+                {"scenario_run_id": lease.scenario_run_id, "epoch": lease.epoch},
+            )
+
+    def release_lease(self, lease: Lease) -> bool:
         """Free the lease if we still hold it; False when it had expired and been taken over."""
         return compare_and_swap(
             self._engine,
-            LEASES,
-            key={"scenario_run_id": scenario_run_id},
-            expected={"holder": holder},
+            SR_LEASES,
+            key={"scenario_run_id": lease.scenario_run_id},
+            expected={"holder": lease.holder, "epoch": lease.epoch},
             values={"holder": None, "expires_at_us": 0},
         )
 
     def lease_holder(self, scenario_run_id: str, now: datetime) -> str | None:
         """Who holds an unexpired lease on the run now (None: free)."""
-        current = select_one(self._engine, LEASES, {"scenario_run_id": scenario_run_id})
+        current = select_one(self._engine, SR_LEASES, {"scenario_run_id": scenario_run_id})
         if current is None or current["holder"] is None or int(current["expires_at_us"]) <= _epoch_us(now):
             return None
         return str(current["holder"])

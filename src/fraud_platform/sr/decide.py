@@ -3,7 +3,9 @@
 READY is committed in order: the facts view (write-once) first, then the status (compare-and-swap).
 A facts view left by a crash between the two is reused only if it agrees with the evidence evaluated
 now (same bundle hash, message id, pack, outputs, world key); if it disagrees the run is QUARANTINED
-(FACTS_VIEW_CONFLICT): there is never a second, different READY. Missing evidence keeps the run in
+(FACTS_VIEW_CONFLICT): there is never a second, different READY. Two drivers racing to write the
+view (one whose lease lapsed mid-check) differ only in `emitted_at_utc`: the loser re-reads and
+compares identity and adopts the committed view instead of raising. Missing evidence keeps the run in
 WAITING_EVIDENCE until the deadline recorded at acceptance, then FAILED (EVIDENCE_MISSING_DEADLINE).
 """
 
@@ -12,21 +14,23 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+from fraud_platform.core.errors import FailClosed
 from fraud_platform.core.time import format_utc, parse_utc
 from fraud_platform.sr._reasons import EVIDENCE_CONFLICT, EVIDENCE_MISSING_DEADLINE, FACTS_VIEW_CONFLICT
 from fraud_platform.sr.documents import EvidenceFailure, FactsView, RunPlan, RunStatus
 from fraud_platform.sr.evidence import EvidenceVerdict, Verdict, evaluate_evidence
 from fraud_platform.sr.facts import SR_EVIDENCE_WAITING, SR_READY_COMMITTED, SR_RUN_FAILED, SR_RUN_QUARANTINED
 from fraud_platform.sr.identity import ready_message_id
-from fraud_platform.sr.ledger import SrLedger
+from fraud_platform.sr.ledger import SrLedger, facts_view_identity
 from fraud_platform.sr.states import RunState
 from fraud_platform.sr.transitions import Transitions
 from fraud_platform.substrate.objectstore.port import ObjectStore
 
-__all__ = ["AFTER_FACTS_VIEW", "AFTER_STATUS_READY", "EvidenceStep", "FaultHook"]
+__all__ = ["AFTER_FACTS_VIEW", "AFTER_STATUS_READY", "BEFORE_EVIDENCE", "EvidenceStep", "FaultHook"]
 
 AFTER_FACTS_VIEW = "after_facts_view"
 AFTER_STATUS_READY = "after_status_ready"
+BEFORE_EVIDENCE = "before_evidence"
 
 FaultHook = Callable[[str], None]
 """Called at named points of the commit protocol; tests raise from it to simulate a crash."""
@@ -43,6 +47,7 @@ class EvidenceStep:
         self._faults: FaultHook = faults or (lambda _point: None)
 
     def run(self, ledger: SrLedger, plan: RunPlan, status: RunStatus, etag: str) -> tuple[RunStatus, str]:
+        self._faults(BEFORE_EVIDENCE)
         verdict = evaluate_evidence(
             self.store,
             plan.oracle.pack_root,
@@ -94,17 +99,23 @@ class EvidenceStep:
         """Facts view (write-once) → status READY. A view left by a crash is reused only if it agrees."""
         view = self._facts_view(ledger, plan, verdict)
         existing = ledger.read_facts_view()
-        if existing is not None:
-            if _ready_identity(existing) != _ready_identity(view):
-                failure = EvidenceFailure(
-                    code=str(FACTS_VIEW_CONFLICT),
-                    subject=ledger.facts_view_location.uri,
-                    detail="the committed facts view disagrees with the evidence evaluated now",
-                )
-                return self._quarantine(ledger, status, etag, str(FACTS_VIEW_CONFLICT), (failure,))
+        disagrees = existing is not None and facts_view_identity(existing) != facts_view_identity(view)
+        if existing is not None and not disagrees:
             view = existing
-        else:
-            ledger.write_facts_view(view)
+        elif existing is None:
+            try:
+                view = ledger.write_facts_view(view)  # a lost race with the same identity is no conflict
+            except FailClosed as error:
+                if error.code != FACTS_VIEW_CONFLICT:
+                    raise
+                disagrees = True
+        if disagrees:
+            failure = EvidenceFailure(
+                code=str(FACTS_VIEW_CONFLICT),
+                subject=ledger.facts_view_location.uri,
+                detail="the committed facts view disagrees with the evidence evaluated now",
+            )
+            return self._quarantine(ledger, status, etag, str(FACTS_VIEW_CONFLICT), (failure,))
         self._faults(AFTER_FACTS_VIEW)
         facts_view_ref = ledger.facts_view_location.uri
         moved = self.transitions.move(
@@ -189,15 +200,3 @@ def _same(status: RunStatus, changes: dict[str, Any]) -> bool:
         "failures": [failure.model_dump() for failure in status.failures],
     }
     return current == changes
-
-
-def _ready_identity(view: FactsView) -> tuple[Any, ...]:
-    """What must agree between a committed facts view and a re-evaluation (everything but the time)."""
-    return (
-        view.bundle_hash,
-        view.message_id,
-        view.run_config_digest,
-        view.oracle_pack_ref,
-        view.intended_outputs,
-        view.world_key,
-    )

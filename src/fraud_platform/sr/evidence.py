@@ -22,8 +22,7 @@ from typing import Any
 
 from fraud_platform.core.errors import FailClosed
 from fraud_platform.engine.catalogue import load_catalogue
-from fraud_platform.oracle.check import CheckReport, check_pack
-from fraud_platform.oracle.layout import PackRoot
+from fraud_platform.oracle.check import CheckReport, PackRoot, check_pack
 from fraud_platform.sr._reasons import ORACLE_STREAM_VIEW_ROOT_INVALID
 from fraud_platform.sr.documents import EvidenceFailure
 from fraud_platform.sr.identity import bundle_hash, stream_view_id

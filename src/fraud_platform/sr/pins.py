@@ -19,8 +19,7 @@ from dataclasses import dataclass
 
 from fraud_platform.config.schema import Profile
 from fraud_platform.core.errors import FailClosed
-from fraud_platform.oracle.layout import PackRoot
-from fraud_platform.oracle.pointer import PointerEntry
+from fraud_platform.oracle.check import PackRoot, PointerEntry
 from fraud_platform.sr._reasons import (
     ORACLE_PIN_CONTRADICTS_POINTER,
     ORACLE_PIN_MISSING,

@@ -10,12 +10,16 @@
 
 A resubmission or `evaluate` re-runs the same loop on the existing run: the plan must come out
 byte-identical (no drift), the status only moves forwards, and whatever a crash left half-done is
-finished (facts view without status, READY without a confirmed publication). The lease is released
-on every normal or refused exit; a crash leaves it to expire, and the next caller takes over.
+finished (facts view without status, READY without a confirmed publication). A run already terminal
+(QUARANTINED/FAILED, or READY and published) is reported without a single write. The lease is short
+(DEFAULT_LEASE_S), renewed before every ledger write (the fence: a driver whose lease lapsed or was
+taken over gets SR_LEASE_LOST and writes nothing) and by a heartbeat during the evidence check; it
+is released on every normal or refused exit; a crash leaves it to expire within one TTL.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import secrets
 from typing import Any
 
@@ -25,14 +29,14 @@ from fraud_platform.core.errors import PlatformError
 from fraud_platform.core.time import Clock, SystemClock, format_utc
 from fraud_platform.eb.topics import CONTROL_TOPIC
 from fraud_platform.obs.emitter import FactEmitter
-from fraud_platform.oracle.layout import PackRoot
-from fraud_platform.oracle.pointer import PointerEntry, read_pointer
+from fraud_platform.oracle.check import PackRoot, PointerEntry, read_pointer
 from fraud_platform.sr.authority import AuthorityStore, RegistryEntry
 from fraud_platform.sr.decide import AFTER_FACTS_VIEW, AFTER_STATUS_READY, EvidenceStep, FaultHook
 from fraud_platform.sr.documents import OraclePinsDoc, RunFlags, RunPlan, RunStatus
 from fraud_platform.sr.facts import SR_READY_PUBLISHED, SR_RUN_ACCEPTED
 from fraud_platform.sr.identity import intent_fingerprint, run_config_digest, scenario_run_id
 from fraud_platform.sr.journal import RunJournal
+from fraud_platform.sr.lease import LeaseKeeper
 from fraud_platform.sr.ledger import SrLedger
 from fraud_platform.sr.lookup import registered_run
 from fraud_platform.sr.outcome import RunRequest, SrOutcome, outcome_code
@@ -47,8 +51,8 @@ from fraud_platform.substrate.objectstore.port import ObjectStore
 
 __all__ = ["AFTER_FACTS_VIEW", "AFTER_STATUS_READY", "DEFAULT_LEASE_S", "FaultHook", "ScenarioRunner"]
 
-DEFAULT_LEASE_S = 60.0
-"""How long a driver holds a run; longer than one evaluation plus a publish, short enough to recover."""
+DEFAULT_LEASE_S = 10.0
+"""How long a lease lasts without renewal: a SIGKILLed driver blocks its run for at most this long."""
 
 
 class ScenarioRunner:
@@ -177,7 +181,6 @@ class ScenarioRunner:
 
     def _drive(self, plan: RunPlan, *, registered: bool, event: str) -> SrOutcome:
         ledger = self.ledger(plan.platform_run_id, plan.scenario_run_id)
-        self.journal.record(ledger, event, None, refs={"registered": registered})
         found = ledger.read_status()
         if found is not None and found[0].state in TERMINAL_STATES:
             status = found[0]
@@ -185,8 +188,10 @@ class ScenarioRunner:
             if status.state is not RunState.READY or published:
                 self._check_plan(ledger, plan)
                 return self._outcome(ledger, status, registered=registered, published=published)
-        holder = secrets.token_hex(16)
-        if not self.authority.acquire_lease(plan.scenario_run_id, holder, self.clock.now(), self.lease_s):
+        lease = self.authority.acquire_lease(
+            plan.scenario_run_id, secrets.token_hex(16), self.clock.now(), self.lease_s
+        )
+        if lease is None:
             current = ledger.read_status()
             return self._outcome(
                 ledger,
@@ -195,15 +200,18 @@ class ScenarioRunner:
                 published=self._published(ledger),
                 elsewhere=True,
             )
+        keeper = LeaseKeeper(self.authority, lease, self.clock, self.lease_s)
+        fenced = dataclasses.replace(ledger, fence=keeper.fence)
         try:
-            outcome = self._lead(ledger, plan, registered)
+            self.journal.record(fenced, event, None, refs={"registered": registered})
+            outcome = self._lead(fenced, plan, registered, keeper)
         except PlatformError:
-            self.authority.release_lease(plan.scenario_run_id, holder)
+            keeper.release()
             raise
-        self.authority.release_lease(plan.scenario_run_id, holder)
+        keeper.release()
         return outcome
 
-    def _lead(self, ledger: SrLedger, plan: RunPlan, registered: bool) -> SrOutcome:
+    def _lead(self, ledger: SrLedger, plan: RunPlan, registered: bool, keeper: LeaseKeeper) -> SrOutcome:
         """Under the lease: finish whatever the run needs next, then report.
 
         `leader` in the outcome means this call moved the run (a status move or a publication): a
@@ -230,7 +238,8 @@ class ScenarioRunner:
                 },
             )
         if status.state in (RunState.PLANNED, RunState.WAITING_EVIDENCE):
-            status, etag = self.evidence.run(ledger, plan, status, etag)
+            with keeper.heartbeat():
+                status, etag = self.evidence.run(ledger, plan, status, etag)
         delivery: dict[str, Any] | None = None
         detail = ""
         acted = status.version != start_version

@@ -24,7 +24,7 @@ from fraud_platform.substrate.factory import open_object_store, open_producer, o
 from fraud_platform.substrate.objectstore.port import ObjectStore
 
 if TYPE_CHECKING:
-    from sqlalchemy import Engine
+    from fraud_platform.substrate.state import StateEngine
 
 __all__ = ["SR_ROLE", "SrRuntime"]
 
@@ -39,7 +39,7 @@ class SrRuntime:
     profile: Profile
     store: ObjectStore
     producer: BusProducer
-    engine: Engine
+    engine: StateEngine
     runner: ScenarioRunner
 
     @classmethod

@@ -11,7 +11,8 @@ from typing import Any
 
 import pytest
 
-from fraud_platform.core.errors import FailClosed
+from fraud_platform.core.errors import FailClosed, TransientError
+from fraud_platform.sr._reasons import SR_LEASE_LOST
 from fraud_platform.sr.authority import AuthorityStore, RegistryEntry
 from fraud_platform.sr.identity import scenario_run_id
 from fraud_platform.substrate.factory import open_state_engine
@@ -86,23 +87,38 @@ def test_unknown_run_lookup_is_none(authority: AuthorityStore) -> None:
 
 def test_lease_is_exclusive_until_released_or_expired(authority: AuthorityStore) -> None:
     run = uuid.uuid4().hex
-    assert authority.acquire_lease(run, "alice", T0, 30)
-    assert authority.acquire_lease(run, "alice", T0 + timedelta(seconds=1), 30)  # re-entrant, extended
-    assert not authority.acquire_lease(run, "bob", T0 + timedelta(seconds=20), 30)
+    alice = authority.acquire_lease(run, "alice", T0, 30)
+    assert alice is not None and alice.epoch == 1
+    authority.renew_lease(alice, T0 + timedelta(seconds=1), 30)  # extended to T0+31
+    assert authority.acquire_lease(run, "bob", T0 + timedelta(seconds=20), 30) is None
     assert authority.lease_holder(run, T0 + timedelta(seconds=20)) == "alice"
-    assert authority.acquire_lease(run, "bob", T0 + timedelta(seconds=32), 30)  # alice's lease expired
-    assert not authority.release_lease(run, "alice")  # alice lost it; her release changes nothing
+    bob = authority.acquire_lease(run, "bob", T0 + timedelta(seconds=32), 30)  # alice's lease expired
+    assert bob is not None and bob.epoch == 2  # a takeover bumps the fencing epoch
+    with pytest.raises(TransientError) as lost:
+        authority.renew_lease(alice, T0 + timedelta(seconds=33), 30)  # alice is fenced off
+    assert lost.value.code == SR_LEASE_LOST
+    assert not authority.release_lease(alice)  # alice lost it; her release changes nothing
     assert authority.lease_holder(run, T0 + timedelta(seconds=33)) == "bob"
-    assert authority.release_lease(run, "bob")
+    assert authority.release_lease(bob)
     assert authority.lease_holder(run, T0 + timedelta(seconds=33)) is None
-    assert authority.acquire_lease(run, "carol", T0 + timedelta(seconds=34), 30)
+    assert authority.acquire_lease(run, "carol", T0 + timedelta(seconds=34), 30) is not None
+
+
+def test_a_lapsed_lease_cannot_be_renewed_even_if_nobody_took_it(authority: AuthorityStore) -> None:
+    lease = authority.acquire_lease(uuid.uuid4().hex, "paused", T0, 10)
+    assert lease is not None
+    with pytest.raises(TransientError) as lost:
+        authority.renew_lease(lease, T0 + timedelta(seconds=11), 10)
+    assert lost.value.code == SR_LEASE_LOST
 
 
 def test_racing_acquirers_of_a_free_or_expired_lease_get_exactly_one_winner(
     authority: AuthorityStore,
 ) -> None:
     fresh = uuid.uuid4().hex
-    wins = _race(6, lambda i: authority.acquire_lease(fresh, f"holder-{i}", T0, 30))
+    wins = _race(6, lambda i: authority.acquire_lease(fresh, f"holder-{i}", T0, 30) is not None)
     assert sum(wins) == 1
-    takeover = _race(6, lambda i: authority.acquire_lease(fresh, f"late-{i}", T0 + timedelta(seconds=60), 30))
+    takeover = _race(
+        6, lambda i: authority.acquire_lease(fresh, f"late-{i}", T0 + timedelta(seconds=60), 30) is not None
+    )
     assert sum(takeover) == 1

@@ -7,7 +7,7 @@ import hashlib
 import pytest
 
 from fraud_platform.core.errors import FailClosed
-from fraud_platform.oracle.closure import compute_stream_view_id
+from fraud_platform.oracle.sort.closure.receipt import compute_stream_view_id
 from fraud_platform.sr.identity import (
     bundle_hash,
     intent_fingerprint,

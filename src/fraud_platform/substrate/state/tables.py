@@ -1,11 +1,9 @@
-"""Schema of SR's authority tables (SQLAlchemy Core *schema objects only*).
+"""Schema of the authority tables (SQLAlchemy Core *schema objects only*), declared in the substrate.
 
-The substrate state port (`insert_if_absent`, `compare_and_swap`, `select_one`) takes SQLAlchemy
-`Table` objects, so the table shapes have to be declared somewhere; they are declared here, in this
-one module, and nothing else in SR touches SQLAlchemy. No engine, connection, driver or SQL text is
-used here; creating the tables goes through `map_state_errors`, so a driver error still surfaces as
-the substrate's STATE_STORE_* codes. (Flagged to the lead: if schema declarations are to live in
-`substrate.state`, this module moves there unchanged.)
+The state primitives (`insert_if_absent`, `compare_and_swap`, `select_one`) take SQLAlchemy `Table`
+objects, so the shapes live here, beside them: components such as SR import these names and never
+import SQLAlchemy themselves. Creating the tables goes through `map_state_errors`, so a driver error
+still surfaces as STATE_STORE_* codes.
 """
 
 from __future__ import annotations
@@ -16,13 +14,16 @@ import weakref
 from sqlalchemy import BigInteger, Column, Engine, MetaData, String, Table, Text
 
 from fraud_platform.core.errors import FailClosed
-from fraud_platform.substrate.state import map_state_errors
+from fraud_platform.substrate.state.errors import map_state_errors
 
-__all__ = ["EQUIVALENCE", "LEASES", "ensure_tables"]
+__all__ = ["SR_EQUIVALENCE", "SR_LEASES", "StateEngine", "ensure_sr_tables"]
+
+StateEngine = Engine
+"""The state-store handle components are given (opened by `substrate.factory.open_state_engine`)."""
 
 _METADATA = MetaData()
 
-EQUIVALENCE = Table(
+SR_EQUIVALENCE = Table(
     "sr_equivalence_v1",
     _METADATA,
     Column("scenario_run_id", String(32), primary_key=True),
@@ -34,20 +35,25 @@ EQUIVALENCE = Table(
 )
 """One row per scenario run: the equivalence key that named it, its platform run and its intent."""
 
-LEASES = Table(
-    "sr_lease_v1",
+SR_LEASES = Table(
+    "sr_lease_v2",
     _METADATA,
     Column("scenario_run_id", String(32), primary_key=True),
     Column("holder", String(64), nullable=True),
+    Column("epoch", BigInteger, nullable=False),
     Column("expires_at_us", BigInteger, nullable=False),
 )
-"""Who drives a scenario run right now, until when (microseconds since the epoch, from the clock)."""
+"""Who drives a scenario run, until when (µs since the epoch), and the fencing epoch of that grant.
+
+`epoch` grows by one at every acquisition (never at a renewal), so a driver whose lease was taken
+over holds a stale epoch and every fenced write it attempts is refused. (v2: v1 had no epoch.)
+"""
 
 _ready: weakref.WeakSet[Engine] = weakref.WeakSet()
 _lock = threading.Lock()
 
 
-def ensure_tables(engine: Engine) -> None:
+def ensure_sr_tables(engine: Engine) -> None:
     """Create the SR tables if absent (idempotent, once per engine per process).
 
     Two processes creating them at once can race (`CREATE TABLE` of the loser fails); the second
