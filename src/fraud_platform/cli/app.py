@@ -14,9 +14,14 @@ from collections.abc import Sequence
 
 import typer
 
-import fraud_platform.cli as cli_package
+# Typer >= 0.29 vendors Click; its usage errors live here (pyproject pins that range).
+from typer._click import exceptions as click_errors
 
-__all__ = ["build_app", "group_names", "main"]
+import fraud_platform.cli as cli_package
+from fraud_platform.cli._reasons import USAGE_ERROR
+from fraud_platform.cli.runner import EXIT_USAGE, failure_line, write_failure_line
+
+__all__ = ["build_app", "group_names", "main", "run"]
 
 _PREFIX = "cmd_"
 
@@ -65,6 +70,38 @@ def __getattr__(name: str) -> typer.Typer:
     return _full_app
 
 
+def _usage_failure(error: click_errors.UsageError, json_mode: bool) -> int:
+    """Show a usage error as people expect it and, under --json, as the one-line failure contract."""
+    error.show()
+    if json_mode:
+        command = error.ctx.command_path if error.ctx is not None else "fp"
+        write_failure_line(failure_line(USAGE_ERROR, error.format_message(), {"command": command}))
+    return EXIT_USAGE
+
+
+def run(argv: Sequence[str]) -> int:
+    """Run `fp` with `argv` and return its exit code (runner.py documents them).
+
+    Click is run with `standalone_mode=False` so that a usage error reaches us instead of exiting with
+    Click's own code 2, which in this CLI means a fail-closed refusal.
+    """
+    args = list(argv)
+    command = typer.main.get_command(build_app(_requested_group(args)))
+    try:
+        result = command.main(args=args, prog_name="fp", standalone_mode=False)
+    except click_errors.NoArgsIsHelpError as error:
+        error.show()
+        return EXIT_USAGE
+    except click_errors.UsageError as error:
+        return _usage_failure(error, "--json" in args)
+    except click_errors.ClickException as error:
+        error.show()
+        return error.exit_code
+    except typer.Abort:
+        return EXIT_USAGE
+    return result if isinstance(result, int) else 0
+
+
 def main() -> None:
     """Console-script entry point."""
-    build_app(_requested_group(sys.argv[1:]))()
+    sys.exit(run(sys.argv[1:]))

@@ -18,18 +18,22 @@ from fraud_platform.bootstrap import (
     write_plan,
 )
 from fraud_platform.bootstrap._reasons import POSTURE_VIOLATION
+from fraud_platform.cli.options import FactRunOption, JsonFlag, ProfileOption
 from fraud_platform.cli.output import Output
 from fraud_platform.cli.runner import CheckFailed, run_command
-from fraud_platform.config import fp_home, load_profile
+from fraud_platform.config import LOCAL_PARITY, fp_home, load_profile
 from fraud_platform.core.time import SystemClock
 from fraud_platform.eb.topics import TOPICS
 
 NAME = "bootstrap"
 app = typer.Typer(no_args_is_help=True)
 
-_JSON = typer.Option(False, "--json", help="End stdout with one JSON line.")
-_PROFILE = typer.Option("local_parity", "--profile", help="Profile to bootstrap (local_parity or dev_min).")
-_RUN = typer.Option(None, "--run", help="A platform_run_id: also record the report as a governance fact.")
+_RUN = typer.Option(
+    None,
+    "--run",
+    metavar="PLATFORM_RUN_ID",
+    help="A platform_run_id: also record the report as a governance fact.",
+)
 
 
 def _grants(role: dict[str, Any], bucket: str) -> str:
@@ -93,11 +97,11 @@ def _render_plan(out: Output, plan: dict[str, Any]) -> None:
 
 @app.command("plan")
 def plan_command(
-    profile: str = _PROFILE,
+    profile: ProfileOption = LOCAL_PARITY,
     out_path: Path | None = typer.Option(
-        None, "--out", help="Where to write the plan (default FP_HOME/bootstrap/)."
+        None, "--out", metavar="PATH", help="Where to write the plan (default FP_HOME/bootstrap/)."
     ),
-    json_mode: bool = _JSON,
+    json_mode: JsonFlag = False,
 ) -> None:
     """Write the deterministic plan document (cj1 JSON) and summarise it; no network needed."""
 
@@ -115,16 +119,19 @@ def plan_command(
 
 @app.command("apply")
 def apply_command(
-    profile: str = _PROFILE,
-    rotate: bool = typer.Option(False, "--rotate", help="Issue new key pairs for every role (local only)."),
-    run_id: str | None = _RUN,
+    profile: ProfileOption = LOCAL_PARITY,
+    rotate: bool = typer.Option(
+        False, "--rotate", metavar="", help="Issue new key pairs for every role (local only)."
+    ),
+    run_id: FactRunOption = None,
     grant_extra: list[str] = typer.Option(
         [],
         "--grant-extra",
+        metavar="ROLE:BUCKET:PREFIX:ACTIONS",
         hidden=True,
         help="TEST ONLY: ROLE:VERB:bucket/prefix* added to a local identity.",
     ),
-    json_mode: bool = _JSON,
+    json_mode: JsonFlag = False,
 ) -> None:
     """Create buckets, posture, topics and (locally) role keys and identities; idempotent."""
 
@@ -210,12 +217,12 @@ def _render_posture(out: Output, report: dict[str, Any], show_all: bool) -> None
 
 @app.command("verify")
 def verify_command(
-    profile: str = _PROFILE,
-    run_id: str | None = _RUN,
+    profile: ProfileOption = LOCAL_PARITY,
+    run_id: FactRunOption = None,
     show_all: bool = typer.Option(
-        False, "--all", help="Print every probe and check, not only the non-passes."
+        False, "--all", metavar="", help="Print every probe and check, not only the non-passes."
     ),
-    json_mode: bool = _JSON,
+    json_mode: JsonFlag = False,
 ) -> None:
     """Prove the posture with real calls under each role; exit 2 (POSTURE_VIOLATION) on any wrong outcome."""
 

@@ -6,6 +6,7 @@ from typing import Any
 
 import typer
 
+from fraud_platform.cli.options import JsonFlag, ProfileOption, RehearsalFlag
 from fraud_platform.cli.output import Output
 from fraud_platform.cli.runner import CheckFailed, run_command
 from fraud_platform.config import (
@@ -21,10 +22,6 @@ from fraud_platform.config._reasons import PIN_MISSING, PROFILE_NONCONFORMANT
 NAME = "config"
 app = typer.Typer(no_args_is_help=True)
 
-_JSON = typer.Option(False, "--json", help="End stdout with one JSON line.")
-_PROFILE = typer.Option(LOCAL_PARITY, "--profile", help="Profile name: local_parity or dev_min.")
-_REHEARSAL = typer.Option(False, "--rehearsal", help="dev_min rehearsal on local substrates (never a PASS).")
-
 
 def _rows(value: Any, prefix: str = "") -> list[list[Any]]:
     if isinstance(value, dict):
@@ -35,7 +32,9 @@ def _rows(value: Any, prefix: str = "") -> list[list[Any]]:
 
 
 @app.command("show")
-def show(profile: str = _PROFILE, json_mode: bool = _JSON, rehearsal: bool = _REHEARSAL) -> None:
+def show(
+    profile: ProfileOption = LOCAL_PARITY, json_mode: JsonFlag = False, rehearsal: RehearsalFlag = False
+) -> None:
     """The resolved profile with secrets redacted, and its config digest."""
 
     def body(out: Output) -> None:
@@ -52,7 +51,7 @@ def show(profile: str = _PROFILE, json_mode: bool = _JSON, rehearsal: bool = _RE
 
 
 @app.command("pins")
-def pins(profile: str = _PROFILE, json_mode: bool = _JSON) -> None:
+def pins(profile: ProfileOption = LOCAL_PARITY, json_mode: JsonFlag = False) -> None:
     """Every pin of a profile and where it resolves from (never its value); exit 2 if one is missing."""
 
     def body(out: Output) -> None:
@@ -72,7 +71,7 @@ def pins(profile: str = _PROFILE, json_mode: bool = _JSON) -> None:
 
 
 @app.command("conformance")
-def conformance(json_mode: bool = _JSON) -> None:
+def conformance(json_mode: JsonFlag = False) -> None:
     """Check that every shipped profile (and the schema) has the same key set; exit 2 with the differences."""
 
     def body(out: Output) -> None:

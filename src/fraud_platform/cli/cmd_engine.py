@@ -6,6 +6,7 @@ from pathlib import Path
 
 import typer
 
+from fraud_platform.cli.options import JsonFlag, WorldDirOption
 from fraud_platform.cli.output import Output
 from fraud_platform.cli.runner import CheckFailed, run_command
 from fraud_platform.engine import LocalWorldReader, load_catalogue, read_run_receipt, verify_gates_for_outputs
@@ -19,24 +20,24 @@ from fraud_platform.engine.synth import (
 NAME = "engine"
 app = typer.Typer(no_args_is_help=True)
 
-_JSON = typer.Option(False, "--json", help="End stdout with one JSON line.")
-
 
 @app.command("synth")
 def synth(
     out_dir: Path = typer.Option(
-        ..., "--out", help="Parent folder; the world is written to OUT/<engine_run_id>/."
+        ..., "--out", metavar="PATH", help="Parent folder; the world is written to OUT/<engine_run_id>/."
     ),
-    seed: int = typer.Option(..., "--seed", min=0, help="World seed (uint64)."),
+    seed: int = typer.Option(..., "--seed", metavar="N", min=0, help="World seed (uint64)."),
     scenario_id: str = typer.Option(
-        ..., "--scenario-id", help="Scenario id written into every row and path."
+        ..., "--scenario-id", metavar="SCENARIO_ID", help="Scenario id written into every row and path."
     ),
-    flows: int = typer.Option(..., "--flows", min=1, help="Number of flows (1..6 events each)."),
+    flows: int = typer.Option(..., "--flows", metavar="N", min=1, help="Number of flows (1..6 events each)."),
     files_per_output: int = typer.Option(
-        DEFAULT_FILES_PER_OUTPUT, "--files-per-output", min=1, help="Parquet parts per output."
+        DEFAULT_FILES_PER_OUTPUT, "--files-per-output", metavar="N", min=1, help="Parquet parts per output."
     ),
-    days: int = typer.Option(DEFAULT_DAYS, "--days", min=1, help="Days the timestamps spread over."),
-    json_mode: bool = _JSON,
+    days: int = typer.Option(
+        DEFAULT_DAYS, "--days", metavar="N", min=1, help="Days the timestamps spread over."
+    ),
+    json_mode: JsonFlag = False,
 ) -> None:
     """Write a complete, sealed synthetic world (deterministic: same arguments, same bytes)."""
 
@@ -57,13 +58,14 @@ def synth(
 
 @app.command("verify")
 def verify(
-    root: Path = typer.Option(
-        ..., "--root", help="The engine run root (the folder holding run_receipt.json)."
-    ),
+    root: WorldDirOption,
     output_ids: list[str] = typer.Option(
-        [], "--output", help="Output id to authorise (repeatable); default: every catalogue output."
+        [],
+        "--output",
+        metavar="OUTPUT_ID",
+        help="Output id to authorise (repeatable); default: every catalogue output.",
     ),
-    json_mode: bool = _JSON,
+    json_mode: JsonFlag = False,
 ) -> None:
     """Verify the gates (with all upstream gates) that authorise reading the outputs of a local world."""
 
@@ -89,7 +91,7 @@ def verify(
 
 
 @app.command("catalogue")
-def catalogue(json_mode: bool = _JSON) -> None:
+def catalogue(json_mode: JsonFlag = False) -> None:
     """The engine outputs (role, path template, keys, gates, topic) and the gate map."""
 
     def body(out: Output) -> None:

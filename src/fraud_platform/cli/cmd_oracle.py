@@ -4,20 +4,35 @@ from __future__ import annotations
 
 import importlib
 import importlib.util
-from typing import Any
+from typing import Annotated, Any
 
 import typer
 from rich.progress import Progress, TaskID
 
+from fraud_platform.cli.options import (
+    READ_ONLY_ROLE,
+    FactRunOption,
+    JsonFlag,
+    OutputsOption,
+    ProfileOption,
+    RoleOption,
+    RootOption,
+    ScenarioIdOption,
+    SourceProfileOption,
+    SourceRoleOption,
+    WorkersOption,
+)
 from fraud_platform.cli.output import Output
 from fraud_platform.cli.parsing import comma_list
 from fraud_platform.cli.runner import CheckFailed, run_command
 from fraud_platform.core.errors import FailClosed
 from fraud_platform.oracle import (
     DEFAULT_ROLE,
+    ORACLE_COMPARE_DIFFERENT,
     ORACLE_LANDED,
     ORACLE_POINTER_MOVED,
     ORACLE_SEALED,
+    ORACLE_VERIFY_FAILED,
     POINTER_MISSING,
     LandingOptions,
     LandingSource,
@@ -41,12 +56,11 @@ pointer_app = typer.Typer(
 )
 app.add_typer(pointer_app, name="pointer")
 
-_JSON = typer.Option(False, "--json", help="End stdout with one JSON line.")
-_PROFILE = typer.Option("local_parity", "--profile", help="Profile of the destination / the roots.")
-_ROLE = typer.Option(DEFAULT_ROLE, "--role", help="Role whose credentials are used.")
-_WORKERS = typer.Option(
-    None, "--workers", min=1, max=64, help="Threads (default: the profile's landing_workers)."
-)
+_LOCAL = "local_parity"
+_SourceOption = Annotated[
+    str, typer.Option("--source", metavar="DIR|S3_URI", help="World folder, or s3://… on the source profile.")
+]
+_FROM_SOURCE = "operator"
 
 
 class _Bar:
@@ -79,19 +93,18 @@ def _open_source(spec: str, source_profile: str, source_role: str) -> LandingSou
 
 @app.command()
 def land(
-    source: str = typer.Option(
-        ..., "--source", help="World folder, or s3://… on the source profile's endpoint."
-    ),
-    dest: str | None = typer.Option(None, "--dest", help="Pack root (default: the profile's Oracle root)."),
-    source_profile: str | None = typer.Option(None, "--source-profile", help="Profile of an s3:// source."),
-    source_role: str = typer.Option("operator", "--source-role", help="Role reading an s3:// source."),
-    workers: int | None = _WORKERS,
-    run: str | None = typer.Option(
-        None, "--run", help="platform_run_id to record an ORACLE_LANDED fact for."
-    ),
-    profile: str = _PROFILE,
-    role: str = _ROLE,
-    json_mode: bool = _JSON,
+    source: _SourceOption,
+    dest: Annotated[
+        str | None,
+        typer.Option("--dest", metavar="S3_URI", help="Pack root (default: the profile's Oracle root)."),
+    ] = None,
+    source_profile: SourceProfileOption = None,
+    source_role: SourceRoleOption = _FROM_SOURCE,
+    workers: WorkersOption = None,
+    run: FactRunOption = None,
+    profile: ProfileOption = _LOCAL,
+    role: RoleOption = DEFAULT_ROLE,
+    json_mode: JsonFlag = False,
 ) -> None:
     """Land a world write-once (resumable, idempotent) and commit its landing manifest."""
 
@@ -123,14 +136,17 @@ def land(
 
 @app.command()
 def verify(
-    root: str = typer.Option(..., "--root", help="Pack root s3://…/"),
-    source: str | None = typer.Option(None, "--source", help="Also re-read this source (folder or s3://)."),
-    source_profile: str | None = typer.Option(None, "--source-profile", help="Profile of an s3:// source."),
-    source_role: str = typer.Option("operator", "--source-role", help="Role reading an s3:// source."),
-    workers: int | None = _WORKERS,
-    profile: str = _PROFILE,
-    role: str = _ROLE,
-    json_mode: bool = _JSON,
+    root: RootOption,
+    source: Annotated[
+        str | None,
+        typer.Option("--source", metavar="DIR|S3_URI", help="Also re-read this source and compare."),
+    ] = None,
+    source_profile: SourceProfileOption = None,
+    source_role: SourceRoleOption = _FROM_SOURCE,
+    workers: WorkersOption = None,
+    profile: ProfileOption = _LOCAL,
+    role: RoleOption = READ_ONLY_ROLE,
+    json_mode: JsonFlag = False,
 ) -> None:
     """Re-read every landed byte (and the source's) and compare with the landing manifest."""
 
@@ -148,7 +164,7 @@ def verify(
         if not report.ok:
             for problem in report.problems[:20]:
                 out.info(f"{problem['side']}: {problem['problem']} {problem['path']}")
-            raise CheckFailed("ORACLE_VERIFY_FAILED", report.to_json())
+            raise CheckFailed(ORACLE_VERIFY_FAILED, report.to_json())
         out.result(report.to_json())
 
     run_command(json_mode, body)
@@ -156,18 +172,14 @@ def verify(
 
 @app.command()
 def seal(
-    root: str = typer.Option(..., "--root", help="Pack root s3://…/ with a committed landing."),
-    scenario_id: str = typer.Option(..., "--scenario-id", help="The scenario pin to seal for."),
-    outputs: str | None = typer.Option(
-        None, "--outputs", help="Comma-separated outputs (default: stream set)."
-    ),
-    workers: int | None = _WORKERS,
-    run: str | None = typer.Option(
-        None, "--run", help="platform_run_id to record an ORACLE_SEALED fact for."
-    ),
-    profile: str = _PROFILE,
-    role: str = _ROLE,
-    json_mode: bool = _JSON,
+    root: RootOption,
+    scenario_id: ScenarioIdOption,
+    outputs: OutputsOption = None,
+    workers: WorkersOption = None,
+    run: FactRunOption = None,
+    profile: ProfileOption = _LOCAL,
+    role: RoleOption = DEFAULT_ROLE,
+    json_mode: JsonFlag = False,
 ) -> None:
     """Verify gates and Parquet footers from the landed bytes, then write the pack manifest and seal."""
 
@@ -197,20 +209,20 @@ def seal(
 
 @app.command()
 def check(
-    root: str = typer.Option(..., "--root", help="Pack root s3://…/"),
-    scenario_id: str = typer.Option(..., "--scenario-id", help="The scenario pin the consumer expects."),
-    outputs: str | None = typer.Option(
-        None, "--outputs", help="Comma-separated outputs (default: stream set)."
-    ),
-    profile: str = _PROFILE,
-    role: str = _ROLE,
-    json_mode: bool = _JSON,
+    root: RootOption,
+    scenario_id: ScenarioIdOption,
+    outputs: OutputsOption = None,
+    profile: ProfileOption = _LOCAL,
+    role: RoleOption = READ_ONLY_ROLE,
+    json_mode: JsonFlag = False,
 ) -> None:
     """The consumer check SR and WSP run: seal, pack, landing, world key, gates and stream views."""
 
     def body(out: Output) -> None:
+        from fraud_platform.oracle.check import check_pack  # the engine catalogue only when checking
+
         runtime = OracleRuntime.open(profile, role)
-        report = runtime.check(root, scenario_id, comma_list(outputs))
+        report = check_pack(runtime.store, PackRoot.parse(root), scenario_id, comma_list(outputs))
         if not report.ok:
             for failure in report.failures:
                 out.info(f"{failure.code} {failure.subject}: {failure.detail}")
@@ -222,17 +234,19 @@ def check(
 
 @app.command()
 def compare(
-    left: str = typer.Option(..., "--left", help="First pack root s3://…/"),
-    right: str = typer.Option(..., "--right", help="Second pack root s3://…/"),
-    left_profile: str | None = typer.Option(
-        None, "--left-profile", help="Profile of --left (default --profile)."
-    ),
-    right_profile: str | None = typer.Option(
-        None, "--right-profile", help="Profile of --right (default --profile)."
-    ),
-    profile: str = _PROFILE,
-    role: str = _ROLE,
-    json_mode: bool = _JSON,
+    left: Annotated[str, typer.Option("--left", metavar="S3_URI", help="First pack root s3://…/.")],
+    right: Annotated[str, typer.Option("--right", metavar="S3_URI", help="Second pack root s3://…/.")],
+    left_profile: Annotated[
+        str | None,
+        typer.Option("--left-profile", metavar="PROFILE", help="Profile of --left (default --profile)."),
+    ] = None,
+    right_profile: Annotated[
+        str | None,
+        typer.Option("--right-profile", metavar="PROFILE", help="Profile of --right (default --profile)."),
+    ] = None,
+    profile: ProfileOption = _LOCAL,
+    role: RoleOption = READ_ONLY_ROLE,
+    json_mode: JsonFlag = False,
 ) -> None:
     """Shadow parity: landing manifests, pack ids and stream-view receipts of two roots; exit 0 if identical."""
 
@@ -245,14 +259,16 @@ def compare(
         if not report.identical:
             for difference in report.differences[:20]:
                 out.info(str(difference))
-            raise CheckFailed("ORACLE_COMPARE_DIFFERENT", report.to_json())
+            raise CheckFailed(ORACLE_COMPARE_DIFFERENT, report.to_json())
         out.result(report.to_json())
 
     run_command(json_mode, body)
 
 
 @pointer_app.command("show")
-def pointer_show(profile: str = _PROFILE, role: str = _ROLE, json_mode: bool = _JSON) -> None:
+def pointer_show(
+    profile: ProfileOption = _LOCAL, role: RoleOption = READ_ONLY_ROLE, json_mode: JsonFlag = False
+) -> None:
     """The pack root and scenario a profile currently reads."""
 
     def body(out: Output) -> None:
@@ -267,12 +283,12 @@ def pointer_show(profile: str = _PROFILE, role: str = _ROLE, json_mode: bool = _
 
 @pointer_app.command("set")
 def pointer_set(
-    root: str = typer.Option(..., "--root", help="Pack root s3://…/ that passes `fp oracle check`."),
-    scenario_id: str = typer.Option(..., "--scenario-id", help="The scenario pin."),
-    run: str | None = typer.Option(None, "--run", help="platform_run_id to record the move for."),
-    profile: str = _PROFILE,
-    role: str = _ROLE,
-    json_mode: bool = _JSON,
+    root: RootOption,
+    scenario_id: ScenarioIdOption,
+    run: FactRunOption = None,
+    profile: ProfileOption = _LOCAL,
+    role: RoleOption = DEFAULT_ROLE,
+    json_mode: JsonFlag = False,
 ) -> None:
     """Move the pointer to a checked pack (compare-and-swap; a new history entry)."""
 
@@ -293,10 +309,10 @@ def pointer_set(
 
 @pointer_app.command("rollback")
 def pointer_rollback(
-    run: str | None = typer.Option(None, "--run", help="platform_run_id to record the move for."),
-    profile: str = _PROFILE,
-    role: str = _ROLE,
-    json_mode: bool = _JSON,
+    run: FactRunOption = None,
+    profile: ProfileOption = _LOCAL,
+    role: RoleOption = DEFAULT_ROLE,
+    json_mode: JsonFlag = False,
 ) -> None:
     """Restore the previous pointer entry (as a new history entry); never a data move."""
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import typer
 
+from fraud_platform.cli.options import JsonFlag
 from fraud_platform.cli.output import Output
 from fraud_platform.cli.runner import run_command
 from fraud_platform.core.reasons import all_reasons
@@ -15,8 +16,8 @@ app = typer.Typer(no_args_is_help=False, invoke_without_command=True)
 
 @app.callback()
 def list_reasons(
-    json_mode: bool = typer.Option(False, "--json", help="End stdout with one JSON line."),
-    markdown: bool = typer.Option(False, "--markdown", help="Print docs/reason-codes.md."),
+    json_mode: JsonFlag = False,
+    markdown: bool = typer.Option(False, "--markdown", metavar="", help="Print docs/reason-codes.md."),
 ) -> None:
     """Every registered reason code, its owner, meaning and whether it is transient."""
 

@@ -7,9 +7,10 @@ from typing import Any
 
 import typer
 
+from fraud_platform.cli.options import JsonFlag, ProfileOption, RehearsalFlag, RoleOption, RunOption
 from fraud_platform.cli.output import Output
 from fraud_platform.cli.runner import CheckFailed, run_command
-from fraud_platform.config import LOCAL_PARITY, fp_home, load_profile
+from fraud_platform.config import LOCAL_PARITY, fp_home, load_profile, role_credentials
 from fraud_platform.obs.logging import bind_run, configure_logging
 from fraud_platform.operate.context import OperateContext
 from fraud_platform.operate.evidence_listing import aws_cli_hint, list_run_evidence
@@ -17,14 +18,12 @@ from fraud_platform.operate.gitrev import git_revision
 from fraud_platform.operate.manifest import read_run_manifest
 from fraud_platform.operate.preflight import run_preflight
 from fraud_platform.operate.runs import new_run, record_telemetry
+from fraud_platform.substrate.factory import open_object_store
 
 NAME = "run"
 app = typer.Typer(no_args_is_help=True)
 
-_JSON = typer.Option(False, "--json", help="End stdout with one JSON line.")
-_PROFILE = typer.Option(LOCAL_PARITY, "--profile", help="Profile name: local_parity or dev_min.")
-_REHEARSAL = typer.Option(False, "--rehearsal", help="dev_min rehearsal on local substrates (never a PASS).")
-_RUN = typer.Option(..., "--run", help="The platform_run_id printed by `fp run new`.")
+_EVIDENCE_READER = "auditor"  # reads evidence/ only, writes nothing (bootstrap/roles.py)
 _COMPONENT = "operate"
 
 
@@ -37,13 +36,21 @@ def _summary(payload: dict[str, Any]) -> dict[str, Any]:
     return {key: len(value) if isinstance(value, list) else value for key, value in payload.items()}
 
 
-def _context(profile: str, rehearsal: bool, platform_run_id: str | None) -> OperateContext:
+def _context(
+    profile: str, rehearsal: bool, platform_run_id: str | None, *, reader_role: str | None = None
+) -> OperateContext:
+    """The operator's context, or one whose store reads under `reader_role` (read-only commands)."""
     configure_logging(_COMPONENT, platform_run_id, _log_path())
-    return OperateContext(load_profile(profile, rehearsal=True if rehearsal else None))
+    loaded = load_profile(profile, rehearsal=True if rehearsal else None)
+    if reader_role is None:
+        return OperateContext(loaded)
+    return OperateContext(loaded, store=open_object_store(role_credentials(loaded, reader_role)))
 
 
 @app.command("new")
-def new_command(profile: str = _PROFILE, json_mode: bool = _JSON, rehearsal: bool = _REHEARSAL) -> None:
+def new_command(
+    profile: ProfileOption = LOCAL_PARITY, json_mode: JsonFlag = False, rehearsal: RehearsalFlag = False
+) -> None:
     """Mint a platform_run_id: write run.json once and emit RUN_MINTED. Prints the id to pass on."""
 
     def body(out: Output) -> None:
@@ -76,10 +83,10 @@ def new_command(profile: str = _PROFILE, json_mode: bool = _JSON, rehearsal: boo
 
 @app.command("preflight")
 def preflight_command(
-    platform_run_id: str = _RUN,
-    profile: str = _PROFILE,
-    json_mode: bool = _JSON,
-    rehearsal: bool = _REHEARSAL,
+    platform_run_id: RunOption,
+    profile: ProfileOption = LOCAL_PARITY,
+    json_mode: JsonFlag = False,
+    rehearsal: RehearsalFlag = False,
 ) -> None:
     """Check S3, Kafka and the state store under each role's credentials; exit 2 with PREFLIGHT_FAILED."""
 
@@ -107,15 +114,16 @@ def preflight_command(
 
 @app.command("evidence")
 def evidence_command(
-    platform_run_id: str = _RUN,
-    profile: str = _PROFILE,
-    json_mode: bool = _JSON,
-    rehearsal: bool = _REHEARSAL,
+    platform_run_id: RunOption,
+    profile: ProfileOption = LOCAL_PARITY,
+    role: RoleOption = _EVIDENCE_READER,
+    json_mode: JsonFlag = False,
+    rehearsal: RehearsalFlag = False,
 ) -> None:
     """List every evidence object of a run (s3:// URIs and sizes), and how to list them with the aws cli."""
 
     def body(out: Output) -> None:
-        with _context(profile, rehearsal, platform_run_id) as ctx:
+        with _context(profile, rehearsal, platform_run_id, reader_role=role) as ctx:
             read_run_manifest(ctx.store, ctx.evidence_bucket, platform_run_id, profile=ctx.profile)
             objects = list_run_evidence(ctx, platform_run_id)
             hint = aws_cli_hint(ctx, platform_run_id)

@@ -3,10 +3,19 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
+from typing import Annotated, Any
 
 import typer
 
+from fraud_platform.cli.options import (
+    READ_ONLY_ROLE,
+    JsonFlag,
+    OutputsOption,
+    PlatformRunIdOption,
+    ProfileOption,
+    RehearsalFlag,
+    RoleOption,
+)
 from fraud_platform.cli.output import Output
 from fraud_platform.cli.parsing import comma_list
 from fraud_platform.cli.runner import CheckFailed, run_command
@@ -18,14 +27,18 @@ from fraud_platform.sr import SR_ROLE, RunRequest, SrOutcome, SrRuntime
 NAME = "sr"
 app = typer.Typer(no_args_is_help=True)
 
-_JSON = typer.Option(False, "--json", help="End stdout with one JSON line.")
-_PROFILE = typer.Option(LOCAL_PARITY, "--profile", help="Profile name: local_parity or dev_min.")
-_REHEARSAL = typer.Option(False, "--rehearsal", help="dev_min rehearsal on local substrates (never a PASS).")
-_ROLE = typer.Option(SR_ROLE, "--role", help="Role whose credentials SR uses.")
-_RUN_ARG = typer.Argument(..., help="The scenario_run_id (32 hex) printed by `fp sr submit`.")
-_PLATFORM_RUN = typer.Option(
-    None, "--platform-run-id", help="The platform run you act for; the scenario run must belong to it."
-)
+_ScenarioRunArg = Annotated[
+    str,
+    typer.Argument(metavar="SCENARIO_RUN_ID", help="The scenario_run_id (32 hex) printed by `fp sr submit`."),
+]
+_OwningRunOption = Annotated[
+    str | None,
+    typer.Option(
+        "--platform-run-id",
+        metavar="PLATFORM_RUN_ID",
+        help="The platform run you act for; the scenario run must belong to it.",
+    ),
+]
 _COMPONENT = "sr"
 
 
@@ -84,23 +97,36 @@ def _run_and_record(
 
 @app.command("submit")
 def submit_command(
-    platform_run_id: str = typer.Option(..., "--platform-run-id", help="From `fp run new`."),
-    run_equivalence_key: str = typer.Option(
-        ..., "--run-equivalence-key", help="Names the run: the same key is the same run, forever."
-    ),
-    scenario_id: str | None = typer.Option(
-        None, "--scenario-id", help="Must equal the pinned scenario (it may only restate the pin)."
-    ),
-    oracle_root: str | None = typer.Option(
-        None, "--oracle-root", help="Must equal the pinned pack root (it may only restate the pin)."
-    ),
-    outputs: str | None = typer.Option(
-        None, "--outputs", help="Comma-separated output ids to stream (default: the catalogue's stream set)."
-    ),
-    profile: str = _PROFILE,
-    role: str = _ROLE,
-    rehearsal: bool = _REHEARSAL,
-    json_mode: bool = _JSON,
+    platform_run_id: PlatformRunIdOption,
+    run_equivalence_key: Annotated[
+        str,
+        typer.Option(
+            "--run-equivalence-key",
+            metavar="KEY",
+            help="Names the run: the same key is the same run, forever.",
+        ),
+    ],
+    scenario_id: Annotated[
+        str | None,
+        typer.Option(
+            "--scenario-id",
+            metavar="SCENARIO_ID",
+            help="Must equal the pinned scenario (it may only restate the pin).",
+        ),
+    ] = None,
+    oracle_root: Annotated[
+        str | None,
+        typer.Option(
+            "--oracle-root",
+            metavar="S3_URI",
+            help="Must equal the pinned pack root (it may only restate the pin).",
+        ),
+    ] = None,
+    outputs: OutputsOption = None,
+    profile: ProfileOption = LOCAL_PARITY,
+    role: RoleOption = SR_ROLE,
+    rehearsal: RehearsalFlag = False,
+    json_mode: JsonFlag = False,
 ) -> None:
     """Submit a run: verify the pinned Oracle pack, write the ledger and publish READY (idempotent)."""
 
@@ -121,12 +147,12 @@ def submit_command(
 
 @app.command("evaluate")
 def evaluate_command(
-    scenario_run_id: str = _RUN_ARG,
-    platform_run_id: str | None = _PLATFORM_RUN,
-    profile: str = _PROFILE,
-    role: str = _ROLE,
-    rehearsal: bool = _REHEARSAL,
-    json_mode: bool = _JSON,
+    scenario_run_id: _ScenarioRunArg,
+    platform_run_id: _OwningRunOption = None,
+    profile: ProfileOption = LOCAL_PARITY,
+    role: RoleOption = SR_ROLE,
+    rehearsal: RehearsalFlag = False,
+    json_mode: JsonFlag = False,
 ) -> None:
     """Re-evaluate a waiting run's evidence (no new plan); FAILED once its deadline has passed."""
 
@@ -145,13 +171,15 @@ def evaluate_command(
 
 @app.command("reemit")
 def reemit_command(
-    scenario_run_id: str = _RUN_ARG,
-    kind: str = typer.Option("READY", "--kind", help="What to re-emit: READY (the identical message)."),
-    platform_run_id: str | None = _PLATFORM_RUN,
-    profile: str = _PROFILE,
-    role: str = _ROLE,
-    rehearsal: bool = _REHEARSAL,
-    json_mode: bool = _JSON,
+    scenario_run_id: _ScenarioRunArg,
+    kind: Annotated[
+        str, typer.Option("--kind", metavar="KIND", help="What to re-emit: READY (the identical message).")
+    ] = "READY",
+    platform_run_id: _OwningRunOption = None,
+    profile: ProfileOption = LOCAL_PARITY,
+    role: RoleOption = SR_ROLE,
+    rehearsal: RehearsalFlag = False,
+    json_mode: JsonFlag = False,
 ) -> None:
     """Publish a READY run's identical READY message again (same message_id), for its own run only."""
 
@@ -170,12 +198,12 @@ def reemit_command(
 
 @app.command("status")
 def status_command(
-    scenario_run_id: str = _RUN_ARG,
-    platform_run_id: str | None = _PLATFORM_RUN,
-    profile: str = _PROFILE,
-    role: str = _ROLE,
-    rehearsal: bool = _REHEARSAL,
-    json_mode: bool = _JSON,
+    scenario_run_id: _ScenarioRunArg,
+    platform_run_id: _OwningRunOption = None,
+    profile: ProfileOption = LOCAL_PARITY,
+    role: RoleOption = READ_ONLY_ROLE,
+    rehearsal: RehearsalFlag = False,
+    json_mode: JsonFlag = False,
 ) -> None:
     """Show a scenario run's ledger: status, plan, every record, facts view and READY refs."""
 

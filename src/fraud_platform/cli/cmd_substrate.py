@@ -4,18 +4,16 @@ from __future__ import annotations
 
 import typer
 
+from fraud_platform.cli.options import JsonFlag, ProfileOption
 from fraud_platform.cli.output import Output
 from fraud_platform.cli.runner import CheckFailed, run_command
-from fraud_platform.config import fp_home
+from fraud_platform.config import LOCAL_PARITY, fp_home
 from fraud_platform.core.errors import FailClosed
 from fraud_platform.substrate.local import down, status, up
 from fraud_platform.substrate.local._reasons import SUBSTRATE_NOT_RUNNING, SUBSTRATE_PROFILE_UNSUPPORTED
 
 NAME = "substrate"
 app = typer.Typer(no_args_is_help=True)
-
-_JSON = typer.Option(False, "--json", help="End stdout with one JSON line.")
-_PROFILE = typer.Option("local_parity", "--profile", help="Only local_parity has local substrates.")
 
 
 def _require_local(profile: str) -> None:
@@ -26,10 +24,10 @@ def _require_local(profile: str) -> None:
 @app.command("up")
 def up_command(
     kafka_storage: str = typer.Option(
-        "s3", "--kafka-storage", help="tansu storage: s3 (on SeaweedFS) or memory."
+        "s3", "--kafka-storage", metavar="s3|memory", help="tansu storage: s3 (on SeaweedFS) or memory."
     ),
-    profile: str = _PROFILE,
-    json_mode: bool = _JSON,
+    profile: ProfileOption = LOCAL_PARITY,
+    json_mode: JsonFlag = False,
 ) -> None:
     """Start SeaweedFS and tansu on free loopback ports (idempotent) and write local_pins.json."""
 
@@ -58,7 +56,7 @@ def up_command(
 
 
 @app.command("down")
-def down_command(profile: str = _PROFILE, json_mode: bool = _JSON) -> None:
+def down_command(profile: ProfileOption = LOCAL_PARITY, json_mode: JsonFlag = False) -> None:
     """Stop the recorded substrate processes by PID and wait until their ports are free (idempotent)."""
 
     def body(out: Output) -> None:
@@ -72,7 +70,7 @@ def down_command(profile: str = _PROFILE, json_mode: bool = _JSON) -> None:
 
 
 @app.command("status")
-def status_command(profile: str = _PROFILE, json_mode: bool = _JSON) -> None:
+def status_command(profile: ProfileOption = LOCAL_PARITY, json_mode: JsonFlag = False) -> None:
     """What runs, whether each PID is alive and answers its protocol probe; exit 2 unless all healthy."""
 
     def body(out: Output) -> None:

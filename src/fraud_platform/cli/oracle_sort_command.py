@@ -14,6 +14,14 @@ from pathlib import Path
 import typer
 from rich.progress import Progress, TaskID
 
+from fraud_platform.cli.options import (
+    JsonFlag,
+    OutputsOption,
+    ProfileOption,
+    RoleOption,
+    RootOption,
+    ScenarioIdOption,
+)
 from fraud_platform.cli.output import Output
 from fraud_platform.cli.parsing import comma_list
 from fraud_platform.cli.runner import run_command
@@ -57,28 +65,35 @@ class _Bars:
 
 
 def sort(
-    root: str = typer.Option(..., "--root", help="Sealed pack root s3://…/"),
-    scenario_id: str = typer.Option(..., "--scenario-id", help="The scenario the pack is sealed for."),
-    outputs: str | None = typer.Option(
-        None, "--outputs", help="Comma-separated output ids (default: the six traffic and context outputs)."
-    ),
+    root: RootOption,
+    scenario_id: ScenarioIdOption,
+    outputs: OutputsOption = None,
     window_days: int | None = typer.Option(
-        None, "--window-days", min=1, help="Sort in time windows of this many days (bounds each sort)."
+        None,
+        "--window-days",
+        metavar="DAYS",
+        min=1,
+        help="Sort in time windows of this many days (bounds each sort).",
     ),
     memory_mb: int | None = typer.Option(
-        None, "--memory-mb", min=128, help="Memory budget (default: the profile's sort_memory_limit_mb)."
+        None,
+        "--memory-mb",
+        metavar="MB",
+        min=128,
+        help="Memory budget (default: the profile's sort_memory_limit_mb).",
     ),
     temp_dir: Path | None = typer.Option(
-        None, "--temp-dir", help="Where DuckDB may spill (default: system temp)."
+        None, "--temp-dir", metavar="DIR", help="Where DuckDB may spill (default: system temp)."
     ),
     row_hash: _RowHash | None = typer.Option(
         None,
         "--row-hash",
+        metavar="HASH",
         help="Row digest of the closure proof, recorded in the receipt (default: the library's, md5).",
     ),
-    profile: str = typer.Option("local_parity", "--profile", help="Profile of the pack's store."),
-    role: str = typer.Option(SORT_ROLE, "--role", help="Role whose credentials are used."),
-    json_mode: bool = typer.Option(False, "--json", help="End stdout with one JSON line."),
+    profile: ProfileOption = "local_parity",
+    role: RoleOption = SORT_ROLE,
+    json_mode: JsonFlag = False,
 ) -> None:
     """Sort each output of a sealed pack into a stream view and commit its closure receipt."""
 

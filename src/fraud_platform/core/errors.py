@@ -3,6 +3,7 @@
     PlatformError            carries a registered ReasonCode, a detail and refs
      ├── FailClosed          a refusal or failed check: nothing unsafe happened; exit code 2
      └── TransientError      retryable trouble (substrate down, lease held): exit code 2, retry may help
+                             (its `--json` line says `"transient": true`)
 
 Third-party errors are translated where they enter (each adapter's `map_*_errors()`), raised `from`
 the original, so no caller ever catches a botocore or Kafka exception. Details pass through the
@@ -36,8 +37,18 @@ class PlatformError(Exception):
         return self.info.transient
 
     def to_json(self) -> dict[str, Any]:
-        """The `--json` failure line: `{"ok": false, "code", "detail", "refs"}`."""
-        return {"ok": False, "code": str(self.code), "detail": self.detail, "refs": self.refs}
+        """The `--json` failure line: `{"ok": false, "code", "detail", "refs", "transient"}`.
+
+        `transient` tells a script whether retrying the same command may succeed, without it having to
+        know every reason code.
+        """
+        return {
+            "ok": False,
+            "code": str(self.code),
+            "detail": self.detail,
+            "refs": self.refs,
+            "transient": self.transient,
+        }
 
 
 class FailClosed(PlatformError):

@@ -38,6 +38,7 @@ def test_error_carries_code_detail_refs_and_transience() -> None:
         "code": "TEST_TRANSIENT",
         "detail": "try later",
         "refs": {"endpoint": "x"},
+        "transient": True,
     }
 
 
