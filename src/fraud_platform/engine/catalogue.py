@@ -23,6 +23,7 @@ from fraud_platform.engine._reasons import ENGINE_CATALOGUE_INVALID, GATE_UNKNOW
 
 __all__ = [
     "FLAG_NAME",
+    "WORLD_KEY_NAMES",
     "ColumnSpec",
     "EngineCatalogue",
     "GateSpec",
@@ -33,7 +34,8 @@ __all__ = [
 
 FLAG_NAME = "_passed.flag"
 
-ColumnType = Literal["int32", "int64", "uint64", "float64", "bool", "string"]
+ColumnType = Literal["int32", "int64", "uint64", "float64", "bool", "string", "large_string"]
+WORLD_KEY_NAMES = ("seed", "manifest_fingerprint", "parameter_hash", "scenario_id")
 
 
 class _Frozen(BaseModel):
@@ -60,6 +62,8 @@ class OutputSpec(_Frozen):
     required_gates: tuple[str, ...]
     topic: str | None
     columns: tuple[ColumnSpec, ...]
+    world_key_columns: tuple[ColumnSpec, ...] | None = None
+    statistics: bool = True
 
     @field_validator("path_template")
     @classmethod
@@ -72,6 +76,18 @@ class OutputSpec(_Frozen):
         names = [column.name for column in self.columns]
         if len(set(names)) != len(names):
             raise ValueError(f"{self.output_id}: duplicate column names")
+        if self.world_key_columns is not None:
+            key_names = [column.name for column in self.world_key_columns]
+            if key_names != [name for name in WORLD_KEY_NAMES if name in key_names]:
+                raise ValueError(
+                    f"{self.output_id}: world_key_columns must be world-key names in canonical order"
+                )
+            if "seed" not in key_names or "scenario_id" not in key_names or set(key_names) & set(names):
+                raise ValueError(
+                    f"{self.output_id}: world_key_columns need seed and scenario_id, apart from columns"
+                )
+            if any(column.nullable for column in self.world_key_columns):
+                raise ValueError(f"{self.output_id}: world-key columns are never nullable")
         for key in (*self.primary_key, *self.sort_keys):
             if key not in names:
                 raise ValueError(f"{self.output_id}: key column {key!r} is not among its columns")
@@ -100,6 +116,10 @@ class OutputSpec(_Frozen):
     def column_names(self) -> tuple[str, ...]:
         """The relied-on column names, in catalogue order (world-key columns not included)."""
         return tuple(column.name for column in self.columns)
+
+    def world_key_columns_or(self, default: tuple[ColumnSpec, ...]) -> tuple[ColumnSpec, ...]:
+        """The world-key columns this output's rows carry (its own list, else `default`)."""
+        return self.world_key_columns if self.world_key_columns is not None else default
 
     def partition_path(self, values: Mapping[str, object]) -> str:
         """The partition folder for these world-key values, relative to the run root (no trailing `/`).
@@ -185,12 +205,7 @@ class EngineCatalogue(_Frozen):
         for output_id in self.default_stream_outputs:
             if output_id not in output_ids or not self.output(output_id).streamed:
                 raise ValueError(f"default stream output {output_id!r} is not a streamed catalogue output")
-        if [column.name for column in self.world_key_columns] != [
-            "seed",
-            "manifest_fingerprint",
-            "parameter_hash",
-            "scenario_id",
-        ]:
+        if tuple(column.name for column in self.world_key_columns) != WORLD_KEY_NAMES:
             raise ValueError(
                 "world_key_columns must be seed, manifest_fingerprint, parameter_hash, scenario_id"
             )
@@ -223,6 +238,14 @@ class EngineCatalogue(_Frozen):
         raise FailClosed(
             GATE_UNKNOWN, f"gate {gate_id!r} is not in the engine gate map", {"gate_id": gate_id}
         )
+
+    def output_world_key_columns(self, output_id: str) -> tuple[ColumnSpec, ...]:
+        """The world-key columns (with the engine's types) that rows of `output_id` carry."""
+        return self.output(output_id).world_key_columns_or(self.world_key_columns)
+
+    def output_columns(self, output_id: str) -> tuple[ColumnSpec, ...]:
+        """Every relied-on column of `output_id`: its own columns, then its world-key columns."""
+        return (*self.output(output_id).columns, *self.output_world_key_columns(output_id))
 
     def topic_for(self, output_id: str) -> str | None:
         """The Kafka topic of a streamed output (None for batch and truth outputs)."""

@@ -17,6 +17,7 @@ import yaml
 
 from fraud_platform.core.errors import FailClosed
 from fraud_platform.engine import LocalWorldReader, load_catalogue, read_run_receipt, verify_gates_for_outputs
+from fraud_platform.engine.arrow_types import arrow_schema, schema_mismatches
 from fraud_platform.engine.synth import WorldInfo, synthesize_world
 
 TS = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{6}Z$")
@@ -88,20 +89,66 @@ def test_every_output_is_multi_file_with_catalogue_schema_and_world_key(world: W
         assert len(parts) == FILES, spec.output_id
         table = _read(world, spec.output_id)
         assert table.num_rows == world.rows[spec.output_id] > 0
-        expected = [*spec.column_names, *(c.name for c in cat.world_key_columns)]
-        assert table.column_names == expected
+        assert table.schema == arrow_schema(cat.output_columns(spec.output_id)), spec.output_id
+        for path in parts:
+            assert schema_mismatches(cat, spec.output_id, pq.read_schema(path)) == [], path
         for name, value in [
             ("seed", 42),
             ("manifest_fingerprint", world.manifest_fingerprint),
             ("parameter_hash", world.parameter_hash),
             ("scenario_id", "baseline_v1"),
         ]:
-            assert set(table.column(name).to_pylist()) == {value}
+            if name in table.column_names:
+                assert set(table.column(name).to_pylist()) == {value}
         for key in spec.primary_key:
             assert table.column(key).null_count == 0
         keys = list(zip(*(table.column(k).to_pylist() for k in spec.primary_key), strict=True))
         assert len(keys) == len(set(keys)), f"{spec.output_id}: duplicate primary key"
-        assert table.schema.field("seed").type == pa.uint64()
+
+
+def test_synth_writes_the_engines_types_nulls_and_part_names(world: WorldInfo) -> None:
+    """The engine's real facts (issue 8), not our old assumptions: each fails on the fp-synth/1 world."""
+    cat = load_catalogue()
+    anchor = _read(world, "s3_flow_anchor_with_fraud_6B").schema
+    assert anchor.field("merchant_id").type == pa.uint64()
+    assert anchor.field("seed").type == pa.int64()
+    assert anchor.field("ts_utc").type == pa.large_string()
+    assert _read(world, "arrival_events_5B").schema.field("seed").type == pa.uint64()
+    assert _read(world, "s3_event_stream_with_fraud_6B").schema.field("ts_utc").type == pa.string()
+    assert _read(world, "s4_case_timeline_6B").schema.field("case_event_seq").type == pa.int64()
+    assert "parameter_hash" not in _read(world, "s1_session_index_6B").column_names
+    events = _read(world, "s2_event_stream_baseline_6B")
+    assert events.schema.field("event_seq").type == pa.int64()
+    assert min(events.column("event_seq").to_pylist()) == 0
+    for output_id, column in [
+        ("arrival_events_5B", "channel_group"),
+        ("s4_flow_truth_labels_6B", "fraud_label"),
+        ("s4_flow_bank_view_6B", "bank_label"),
+        ("s3_flow_anchor_with_fraud_6B", "campaign_id"),
+    ]:
+        assert 0 < _read(world, output_id).column(column).null_count < world.rows[output_id], column
+    assert _parts(world, "arrival_events_5B")[0].name == "part-000000.parquet"
+    assert _parts(world, "s2_flow_anchor_baseline_6B")[0].name == "part-00000.parquet"
+    for output_id in cat.output_ids:
+        stats = pq.ParquetFile(_parts(world, output_id)[0]).metadata.row_group(0).column(0).statistics
+        assert (stats is not None) == cat.output(output_id).statistics, output_id
+    assert not cat.output("s2_flow_anchor_baseline_6B").statistics
+
+
+def test_single_file_fraud_stream_layout(tmp_path: Path) -> None:
+    many = synthesize_world(tmp_path, 42, "baseline_v1", FLOWS, files_per_output=FILES, days=DAYS)
+    single = synthesize_world(
+        tmp_path, 42, "baseline_v1", FLOWS, files_per_output=FILES, days=DAYS, fraud_stream_layout="single"
+    )
+    assert single.engine_run_id != many.engine_run_id
+    assert len(_parts(single, "s3_event_stream_with_fraud_6B")) == 1
+    assert len(_parts(single, "s2_event_stream_baseline_6B")) == FILES
+    own = list(load_catalogue().output("s3_event_stream_with_fraud_6B").column_names)
+    same_rows = _read(single, "s3_event_stream_with_fraud_6B").select(own)
+    assert same_rows.equals(_read(many, "s3_event_stream_with_fraud_6B").select(own))
+    assert verify_gates_for_outputs(
+        LocalWorldReader(single.root), single.manifest_fingerprint, load_catalogue().output_ids
+    ).ok
 
 
 def test_timestamps_are_rfc3339_micro_z_within_the_days_and_tied(world: WorldInfo) -> None:
@@ -180,7 +227,8 @@ def test_labels_and_cases_are_consistent(world: WorldInfo) -> None:
     truth = {r["flow_id"]: r for r in _rows(world, "s4_flow_truth_labels_6B")}
     bank = {r["flow_id"]: r for r in _rows(world, "s4_flow_bank_view_6B")}
     assert {f for f, r in truth.items() if r["is_fraud_truth"]} == fraud_flows
-    assert all((r["fraud_label"] == "LEGIT") != r["is_fraud_truth"] for r in truth.values())
+    # A null label (nullable upstream) only ever sits on a legitimate flow.
+    assert all((r["fraud_label"] in ("LEGIT", None)) != r["is_fraud_truth"] for r in truth.values())
     event_labels = _rows(world, "s4_event_labels_6B")
     assert len(event_labels) == world.rows["s3_event_stream_with_fraud_6B"]
     assert all(r["is_fraud_truth"] == (r["flow_id"] in fraud_flows) for r in event_labels)

@@ -6,6 +6,8 @@ Kept out of `fraud_platform.engine`'s top-level imports so that readers of world
 from fraud_platform.engine.synth.world import (
     DEFAULT_DAYS,
     DEFAULT_FILES_PER_OUTPUT,
+    SINGLE_FILE_OUTPUT,
+    Layout,
     StepHook,
     WorldInfo,
     synth_step_count,
@@ -15,6 +17,8 @@ from fraud_platform.engine.synth.world import (
 __all__ = [
     "DEFAULT_DAYS",
     "DEFAULT_FILES_PER_OUTPUT",
+    "SINGLE_FILE_OUTPUT",
+    "Layout",
     "StepHook",
     "WorldInfo",
     "synth_step_count",

@@ -3,15 +3,18 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Literal
 
 from fraud_platform.core.canonical import canonical_bytes, sha256_hex
 from fraud_platform.core.errors import FailClosed
 from fraud_platform.engine._paths import check_world_key
 from fraud_platform.engine._reasons import SYNTH_ARGS_INVALID
 
-__all__ = ["GENERATOR", "SynthArgs", "WorldIds", "derive_ids"]
+__all__ = ["GENERATOR", "LAYOUTS", "Layout", "SynthArgs", "WorldIds", "derive_ids"]
 
-GENERATOR = "fp-synth/1"
+GENERATOR = "fp-synth/2"  # 2: the engine's real types, nulls, part names and bundle shapes
+Layout = Literal["many", "single"]
+LAYOUTS: tuple[Layout, ...] = ("many", "single")
 _MAX_FLOWS = 50_000_000
 _MAX_FILES = 10_000
 _MAX_DAYS = 366
@@ -26,6 +29,7 @@ class SynthArgs:
     flows: int
     files_per_output: int
     days: int
+    fraud_stream_layout: Layout = "many"
 
     def __post_init__(self) -> None:
         def refuse(detail: str) -> None:
@@ -45,6 +49,8 @@ class SynthArgs:
             refuse(f"files_per_output must be in 1..{_MAX_FILES}, got {self.files_per_output}")
         if not 1 <= self.days <= _MAX_DAYS:
             refuse(f"days must be in 1..{_MAX_DAYS}, got {self.days}")
+        if self.fraud_stream_layout not in LAYOUTS:
+            refuse(f"fraud_stream_layout must be one of {LAYOUTS}, got {self.fraud_stream_layout!r}")
 
 
 @dataclass(frozen=True)
@@ -67,6 +73,7 @@ def derive_ids(args: SynthArgs) -> WorldIds:
         "flows": args.flows,
         "files_per_output": args.files_per_output,
         "days": args.days,
+        "fraud_stream_layout": args.fraud_stream_layout,
     }
     parameter_hash = sha256_hex(canonical_bytes({"kind": "parameter_hash", "parameters": parameters}))
     manifest_fingerprint = sha256_hex(

@@ -13,7 +13,8 @@ import numpy as np
 import numpy.typing as npt
 import pyarrow as pa
 
-from fraud_platform.engine.catalogue import ColumnSpec, EngineCatalogue
+from fraud_platform.engine.arrow_types import arrow_schema, arrow_type
+from fraud_platform.engine.catalogue import EngineCatalogue
 from fraud_platform.engine.synth._model import TZIDS, WorldModel
 
 __all__ = ["OutputTable", "build_tables", "with_world_key"]
@@ -23,15 +24,8 @@ _CHANNELS = ("card_present", "card_not_present", "mixed")
 _CAMPAIGNS = tuple(f"campaign_{k:02d}" for k in range(8))
 _FRAUD_TYPES = ("CARD_TESTING", "ACCOUNT_TAKEOVER", "FRIENDLY_FRAUD")
 _CASE_TYPES = ("CASE_OPENED", "INVESTIGATION_STARTED", "CHARGEBACK_RAISED", "CASE_CLOSED")
-_ARROW_TYPES: Mapping[str, pa.DataType] = {
-    "int32": pa.int32(),
-    "int64": pa.int64(),
-    "uint64": pa.uint64(),
-    "float64": pa.float64(),
-    "bool": pa.bool_(),
-    "string": pa.string(),
-}
 
+_NULL_EVERY = 11  # one merchant / legitimate flow in 11 has a null where the engine allows one
 OutputTable = tuple[pa.Table, list[int]]
 _Column = Any  # a numpy array or a pyarrow Array
 
@@ -41,6 +35,12 @@ def _vocab(
 ) -> pa.Array:
     """Strings from a small vocabulary by index (null where `mask` is True)."""
     return pa.array(values, type=pa.string()).take(pa.array(index, type=pa.int64(), mask=mask))
+
+
+def _unlabelled(model: WorldModel) -> npt.NDArray[np.bool_]:
+    """Legitimate flows left without a label (the engine's labels are nullable): a fixed share."""
+    unlabelled: npt.NDArray[np.bool_] = (model.flow_id % _NULL_EVERY == 0) & ~model.flow_is_fraud
+    return unlabelled
 
 
 def _even_bounds(rows: int, parts: int) -> list[int]:
@@ -53,21 +53,19 @@ def _flow_bounds(flows: int, parts: int, offsets: npt.NDArray[np.int64] | None =
     return [int(x) for x in (offsets[flow_cuts] if offsets is not None else flow_cuts)]
 
 
-def _schema(columns: tuple[ColumnSpec, ...] | list[ColumnSpec]) -> pa.Schema:
-    return pa.schema([pa.field(c.name, _ARROW_TYPES[c.type], nullable=c.nullable) for c in columns])
-
-
-def with_world_key(table: pa.Table, catalogue: EngineCatalogue, pins: Mapping[str, object]) -> pa.Table:
-    """Append the four world-key columns (constant per world) to a table or a slice of one.
+def with_world_key(
+    table: pa.Table, catalogue: EngineCatalogue, output_id: str, pins: Mapping[str, object]
+) -> pa.Table:
+    """Append the output's world-key columns (constant per world) to a table or a slice of one.
 
     Done per part, not per output, so that a million-row output never holds four million-row
     constant string columns in memory at once.
     """
     rows = table.num_rows
-    for column in catalogue.world_key_columns:
-        arrow_type = _ARROW_TYPES[column.type]
-        field = pa.field(column.name, arrow_type, nullable=column.nullable)
-        table = table.append_column(field, pa.repeat(pa.scalar(pins[column.name], type=arrow_type), rows))
+    for column in catalogue.output_world_key_columns(output_id):
+        kind = arrow_type(column.type)
+        field = pa.field(column.name, kind, nullable=column.nullable)
+        table = table.append_column(field, pa.repeat(pa.scalar(pins[column.name], type=kind), rows))
     return table
 
 
@@ -75,7 +73,7 @@ class _Builder:
     def __init__(self, model: WorldModel, catalogue: EngineCatalogue) -> None:
         self.m = model
         self.catalogue = catalogue
-        self.grid = pa.array(model.grid, type=pa.string())
+        self.grid = pa.array(model.grid, type=pa.large_string())
 
     def ts(self, grid_index: npt.NDArray[np.int64]) -> pa.Array:
         return self.grid.take(pa.array(grid_index, type=pa.int64()))
@@ -85,12 +83,12 @@ class _Builder:
         spec = self.catalogue.output(output_id)
         arrays: list[pa.Array] = []
         for column in spec.columns:
-            arrow_type = _ARROW_TYPES[column.type]
+            kind = arrow_type(column.type)
             value = columns[column.name]
-            array = value if isinstance(value, pa.Array) else pa.array(value, type=arrow_type)
+            array = value if isinstance(value, pa.Array) else pa.array(value, type=kind)
             # cast copies even to the same type (costly for strings): only when the types differ
-            arrays.append(array if array.type == arrow_type else array.cast(arrow_type))
-        return pa.Table.from_arrays(arrays, schema=_schema(spec.columns))
+            arrays.append(array if array.type == kind else array.cast(kind))
+        return pa.Table.from_arrays(arrays, schema=arrow_schema(spec.columns))
 
     def events(self, fraud: bool) -> pa.Table:
         m = self.m
@@ -141,7 +139,8 @@ class _Builder:
                 "tzid_primary": _vocab(TZIDS, m.arr_tz),
                 "ts_local_primary": pa.array(m.arr_local, type=pa.string()),
                 "is_virtual": m.arr_virtual,
-                "channel_group": _vocab(_CHANNELS, m.arr_channel),
+                # The engine writes channel_group null when a merchant has none: some do here too.
+                "channel_group": _vocab(_CHANNELS, m.arr_channel, m.arr_merchant_id % _NULL_EVERY == 0),
             },
         )
 
@@ -195,7 +194,7 @@ class _Builder:
             {
                 "flow_id": m.flow_id,
                 "is_fraud_truth": m.flow_is_fraud,
-                "fraud_label": _vocab(("LEGIT", *_FRAUD_TYPES), fraud_type),
+                "fraud_label": _vocab(("LEGIT", *_FRAUD_TYPES), fraud_type, _unlabelled(m)),
             },
         )
 
@@ -207,7 +206,9 @@ class _Builder:
             {
                 "flow_id": m.flow_id,
                 "is_fraud_bank_view": m.flow_bank,
-                "bank_label": _vocab(("NO_CASE", "CONFIRMED_FRAUD", "FALSE_POSITIVE"), bank_type),
+                "bank_label": _vocab(
+                    ("NO_CASE", "CONFIRMED_FRAUD", "FALSE_POSITIVE"), bank_type, _unlabelled(m) & ~m.flow_bank
+                ),
             },
         )
 

@@ -8,6 +8,7 @@ a rerun over an existing identical world is a no-op, and over a different one a 
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import shutil
 import tempfile
@@ -20,7 +21,7 @@ from fraud_platform.core.errors import FailClosed
 from fraud_platform.engine._reasons import SYNTH_ARGS_INVALID, SYNTH_TARGET_CONFLICT
 from fraud_platform.engine.catalogue import load_catalogue
 from fraud_platform.engine.synth._bundles import write_bundles
-from fraud_platform.engine.synth._identity import SynthArgs, WorldIds, derive_ids
+from fraud_platform.engine.synth._identity import Layout, SynthArgs, WorldIds, derive_ids
 from fraud_platform.engine.synth._model import build_model
 from fraud_platform.engine.synth._parquet import write_parts
 from fraud_platform.engine.synth._rng import Streams
@@ -30,6 +31,8 @@ from fraud_platform.engine.synth._tables import build_tables, with_world_key
 __all__ = [
     "DEFAULT_DAYS",
     "DEFAULT_FILES_PER_OUTPUT",
+    "SINGLE_FILE_OUTPUT",
+    "Layout",
     "StepHook",
     "WorldInfo",
     "synth_step_count",
@@ -38,6 +41,8 @@ __all__ = [
 
 DEFAULT_FILES_PER_OUTPUT = 4
 DEFAULT_DAYS = 2
+SINGLE_FILE_OUTPUT = "s3_event_stream_with_fraud_6B"
+"""At upstream HEAD this output is one DuckDB-written file per scenario (`fraud_stream_layout="single"`)."""
 
 StepHook = Callable[[str], None]
 """Called with a label after each step (for a progress bar); `synth_step_count()` steps in all."""
@@ -56,6 +61,7 @@ class WorldInfo:
     flows: int
     days: int
     files_per_output: int
+    fraud_stream_layout: Layout = "many"
     rows: dict[str, int] = field(default_factory=dict)
     files: int = 0
     bytes: int = 0
@@ -73,6 +79,7 @@ class WorldInfo:
             "flows": self.flows,
             "days": self.days,
             "files_per_output": self.files_per_output,
+            "fraud_stream_layout": self.fraud_stream_layout,
             "rows": dict(self.rows),
             "files": self.files,
             "bytes": self.bytes,
@@ -99,9 +106,17 @@ def _generate(staging: Path, args: SynthArgs, ids: WorldIds, on_step: StepHook) 
     rows: dict[str, int] = {}
     for output_id, build in build_tables(model, catalogue, args.files_per_output).items():
         table, bounds = build()
-        folder = staging / catalogue.output(output_id).partition_path({**pins, "run_id": ids.run_id})
+        spec = catalogue.output(output_id)
+        if output_id == SINGLE_FILE_OUTPUT and args.fraud_stream_layout == "single":
+            bounds = [0, table.num_rows]
+        folder = staging / spec.partition_path({**pins, "run_id": ids.run_id})
         parts[output_id] = write_parts(
-            table, bounds, folder, lambda part: with_world_key(part, catalogue, pins)
+            table,
+            bounds,
+            folder,
+            functools.partial(with_world_key, catalogue=catalogue, output_id=output_id, pins=pins),
+            digits=_part_digits(output_id),
+            statistics=spec.statistics,
         )
         rows[output_id] = table.num_rows
         del table  # one output in memory at a time
@@ -116,6 +131,11 @@ def _generate(staging: Path, args: SynthArgs, ids: WorldIds, on_step: StepHook) 
     write_sidecars(staging, catalogue, args, ids, parts)
     on_step("logs, reports, config")
     return rows
+
+
+def _part_digits(output_id: str) -> int:
+    """The engine's part names: `part-000000.parquet` from the 5B writer, `part-00000.parquet` from 6B."""
+    return 6 if output_id.endswith("_5B") else 5
 
 
 def _tree_digests(root: Path) -> dict[str, str]:
@@ -139,16 +159,24 @@ def synthesize_world(
     files_per_output: int = DEFAULT_FILES_PER_OUTPUT,
     days: int = DEFAULT_DAYS,
     *,
+    fraud_stream_layout: Layout = "many",
     on_step: StepHook | None = None,
 ) -> WorldInfo:
     """Write a sealed synthetic world to `out_dir/{engine_run_id}/` and describe it.
 
+    `fraud_stream_layout="single"` writes `s3_event_stream_with_fraud_6B` as one file (upstream HEAD);
+    "many" cuts it into `files_per_output` parts like every other output (the engine's older layout).
     Deterministic (same arguments, same bytes) and idempotent (an identical existing world is left as
     is, `already_present=True`). Raises FailClosed(SYNTH_ARGS_INVALID) for bad arguments and
     FailClosed(SYNTH_TARGET_CONFLICT) when the run-id folder exists with other content.
     """
     args = SynthArgs(
-        seed=seed, scenario_id=scenario_id, flows=flows, files_per_output=files_per_output, days=days
+        seed=seed,
+        scenario_id=scenario_id,
+        flows=flows,
+        files_per_output=files_per_output,
+        days=days,
+        fraud_stream_layout=fraud_stream_layout,
     )
     ids = derive_ids(args)
     out = Path(out_dir)
@@ -189,6 +217,7 @@ def synthesize_world(
         flows=args.flows,
         days=args.days,
         files_per_output=args.files_per_output,
+        fraud_stream_layout=args.fraud_stream_layout,
         rows=rows,
         files=files,
         bytes=size,
