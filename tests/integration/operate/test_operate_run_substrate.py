@@ -152,7 +152,13 @@ def test_preflight_of_an_unknown_run_is_refused(
 ) -> None:
     code, result, _ = _fp(bootstrapped, "run", "preflight", "--run", "platform_19990101T000000Z")
     assert code == 2
-    assert result == {"ok": False, "code": "RUN_UNKNOWN", "detail": result["detail"], "refs": result["refs"], "transient": False}
+    assert result == {
+        "ok": False,
+        "code": "RUN_UNKNOWN",
+        "detail": result["detail"],
+        "refs": result["refs"],
+        "transient": False,
+    }
     with pytest.raises(FailClosed) as caught:
         read_run_manifest(factory.open_object_store(bootstrapped.operator), "fp-evidence", "not-a-run")
     assert caught.value.code == "RUN_ID_INVALID"
