@@ -23,7 +23,7 @@ from fraud_platform.oracle._reasons import LANDING_PATH_UNSAFE, LANDING_SOURCE_C
 from fraud_platform.oracle._store import read_optional
 from fraud_platform.oracle.paths import check_landable
 from fraud_platform.substrate._reasons import OBJECT_CAS_CONFLICT, OBJECT_MISSING
-from fraud_platform.substrate.objectstore.hashing import ByteSource, ChunkReader
+from fraud_platform.substrate.objectstore.hashing import ByteSource, ChunkReader, read_exact
 from fraud_platform.substrate.objectstore.port import ObjectStore, S3Location
 
 __all__ = [
@@ -137,7 +137,7 @@ class LocalFolderSource:
 
     def read_all(self, file: SourceFile) -> bytes:
         with self.open_stream(file) as stream:
-            data = _read_up_to(stream, file.size + 1)  # one byte more than listed reveals growth
+            data = read_exact(stream, file.size + 1)  # one byte more than listed reveals growth
         if len(data) != file.size:
             raise _changed(file, f"listed {file.size} bytes, read {len(data)}")
         self.confirm_unchanged(file)
@@ -217,19 +217,6 @@ class S3PrefixSource:
             raise _changed(file, "deleted during landing")
         if info.size != file.size or info.etag != file.stamp:
             raise _changed(file, "size or ETag differ from the listing")
-
-
-def _read_up_to(stream: ByteSource, limit: int) -> bytes:
-    """Up to `limit` bytes; a raw read may return fewer than asked (e.g. above 2 GiB on Linux)."""
-    chunks: list[bytes] = []
-    remaining = limit
-    while remaining > 0:
-        chunk = stream.read(remaining)
-        if not chunk:
-            break
-        chunks.append(chunk)
-        remaining -= len(chunk)
-    return chunks[0] if len(chunks) == 1 else b"".join(chunks)
 
 
 def hash_stream(stream: ByteSource) -> tuple[str, int]:

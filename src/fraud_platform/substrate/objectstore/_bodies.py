@@ -19,7 +19,7 @@ from collections.abc import Mapping
 
 from fraud_platform.core.errors import FailClosed
 from fraud_platform.substrate._reasons import OBJECT_DIGEST_MISMATCH
-from fraud_platform.substrate.objectstore.hashing import ByteSource
+from fraud_platform.substrate.objectstore.hashing import read_exact
 from fraud_platform.substrate.objectstore.port import S3Location
 
 __all__ = [
@@ -49,19 +49,6 @@ def hex_from_checksum(checksum: str | None) -> str | None:
     if not checksum or "-" in checksum:
         return None
     return base64.b64decode(checksum).hex()
-
-
-def read_exact(stream: ByteSource, size: int) -> bytes:
-    """Read `size` bytes, or fewer only at end of stream (a short `read` is not end of stream)."""
-    chunks: list[bytes] = []
-    remaining = size
-    while remaining > 0:
-        chunk = stream.read(remaining)
-        if not chunk:
-            break
-        chunks.append(chunk)
-        remaining -= len(chunk)
-    return chunks[0] if len(chunks) == 1 else b"".join(chunks)
 
 
 def with_sha256(metadata: Mapping[str, str] | None, digest: str) -> dict[str, str]:

@@ -19,7 +19,14 @@ from typing import Protocol
 from fraud_platform.core.errors import FailClosed
 from fraud_platform.substrate._reasons import OBJECT_DIGEST_MISMATCH
 
-__all__ = ["ByteSource", "ChunkReader", "Hasher", "HashingReader", "iter_hashed"]
+__all__ = [
+    "ByteSource",
+    "ChunkReader",
+    "Hasher",
+    "HashingReader",
+    "iter_hashed",
+    "read_exact",
+]
 
 
 class Hasher(Protocol):
@@ -127,3 +134,17 @@ class HashingReader(ChunkReader):
     def _hand_out(self, data: bytes) -> bytes:
         self._hasher.update(data)
         return super()._hand_out(data)
+
+
+def read_exact(stream: ByteSource, size: int) -> bytes:
+    """Read `size` bytes, or fewer only at end of stream (a short `read` is not end of stream,
+    e.g. a raw read above 2 GiB on Linux)."""
+    chunks: list[bytes] = []
+    remaining = size
+    while remaining > 0:
+        chunk = stream.read(remaining)
+        if not chunk:
+            break
+        chunks.append(chunk)
+        remaining -= len(chunk)
+    return chunks[0] if len(chunks) == 1 else b"".join(chunks)
