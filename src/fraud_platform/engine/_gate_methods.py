@@ -19,7 +19,7 @@ from fraud_platform.engine._reasons import WORLD_OBJECT_MISSING
 from fraud_platform.engine.catalogue import GateSpec
 from fraud_platform.engine.world import WorldReader
 
-__all__ = ["compute_digest", "parse_flag"]
+__all__ = ["compute_digest", "index_entries", "parse_flag"]
 
 Problem = Literal["MISSING", "CONFLICT"]
 
@@ -69,7 +69,7 @@ def parse_flag(data: bytes, flag_format: str, manifest_fingerprint: str) -> str:
     return claimed.lower()
 
 
-def _index_entries(data: bytes) -> list[dict[str, Any]]:
+def index_entries(data: bytes) -> list[dict[str, Any]]:
     """Entries of an index: a top-level list, or the list under exactly one of items/members/entries/files."""
     document = parse_json_bytes(data)
     if isinstance(document, dict):
@@ -121,7 +121,7 @@ def _read_index(reader: WorldReader, gate: GateSpec, bundle_root: str) -> list[d
             raise
         return _Computed(None, "MISSING", f"index {gate.index_file} is absent", (index_path,))
     try:
-        return _index_entries(data)
+        return index_entries(data)
     except ValueError as error:
         return _Computed(None, "CONFLICT", f"index {gate.index_file} is invalid: {error}")
 

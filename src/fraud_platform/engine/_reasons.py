@@ -1,8 +1,9 @@
 """Reason codes owned by the engine interface (catalogue, gate map, gate verification, synthetic worlds).
 
-Gate outcomes are two codes on purpose: `GATE_MISSING` (something is absent: wait, retrying may help)
-and `GATE_CONFLICT` (something is present and wrong: refuse and quarantine). The Oracle, SR and WSP
-reuse these rather than registering twins.
+Gate outcomes are three codes on purpose: `GATE_MISSING` (the bundle is not published yet: wait,
+retrying may help), `GATE_FAILED` (the engine published the bundle without `_passed.flag`: its own
+verdict is FAIL, terminal) and `GATE_CONFLICT` (something is present and wrong: refuse and
+quarantine). The Oracle, SR and WSP reuse these rather than registering twins.
 """
 
 from fraud_platform.core.reasons import reason
@@ -10,8 +11,11 @@ from fraud_platform.core.reasons import reason
 __all__ = [
     "ENGINE_CATALOGUE_INVALID",
     "GATE_CONFLICT",
+    "GATE_FAILED",
+    "GATE_MEMBER_MISMATCH",
     "GATE_MISSING",
     "GATE_UNKNOWN",
+    "OUTPUT_SCHEMA_MISMATCH",
     "OUTPUT_UNKNOWN",
     "RUN_RECEIPT_INVALID",
     "RUN_RECEIPT_MISSING",
@@ -32,6 +36,11 @@ ENGINE_CATALOGUE_INVALID = reason(
 OUTPUT_UNKNOWN = reason(
     "OUTPUT_UNKNOWN", "an output id that the engine catalogue does not list", owner=_OWNER
 )
+OUTPUT_SCHEMA_MISMATCH = reason(
+    "OUTPUT_SCHEMA_MISMATCH",
+    "a world file's column is absent or of another type than the catalogue's (integer width/sign, float, bool, text)",
+    owner=_OWNER,
+)
 GATE_UNKNOWN = reason("GATE_UNKNOWN", "a gate id that the engine gate map does not list", owner=_OWNER)
 GATE_MISSING = reason(
     "GATE_MISSING",
@@ -42,6 +51,16 @@ GATE_MISSING = reason(
 GATE_CONFLICT = reason(
     "GATE_CONFLICT",
     "a required gate's flag or index is unparseable, or the recomputed digest differs from the flag",
+    owner=_OWNER,
+)
+GATE_FAILED = reason(
+    "GATE_FAILED",
+    "a required gate's bundle is published (its index present) without _passed.flag: the engine failed it",
+    owner=_OWNER,
+)
+GATE_MEMBER_MISMATCH = reason(
+    "GATE_MEMBER_MISMATCH",
+    "a 3A bundle member's bytes do not hash to the sha256_hex its index records (stricter than the engine)",
     owner=_OWNER,
 )
 WORLD_PATH_INVALID = reason(

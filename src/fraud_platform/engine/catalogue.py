@@ -172,6 +172,16 @@ class GateSpec(_Frozen):
         """The `_passed.flag` path relative to the run root."""
         return f"{self.bundle_root(manifest_fingerprint)}/{FLAG_NAME}"
 
+    @property
+    def published_marker(self) -> str:
+        """The bundle file whose presence means the engine published the bundle (its index).
+
+        The engine publishes a bundle folder atomically, index included, and adds `_passed.flag` only
+        on PASS; so an index without a flag is a published FAIL, not a bundle still being written.
+        1A/1B (bundle digest) carry an `index.json` too, listing itself.
+        """
+        return self.index_file or "index.json"
+
 
 class EngineCatalogue(_Frozen):
     """Outputs, gates, the world-key columns and the default stream set, cross-validated."""

@@ -1,11 +1,21 @@
 """Gate verification: no PASS, no read.
 
-A gate PASSes only when the digest recomputed from the bundle's bytes (by the gate's law) equals the
-digest its `_passed.flag` claims; the presence of a flag alone never passes. Outcomes:
+A gate PASSes only when the digest recomputed by the gate's law equals the digest its `_passed.flag`
+claims; the presence of a flag alone never passes. Outcomes:
 
     PASS       digests equal; a portable receipt {gate_id, status, digest, flag_path, bundle_root}
-    MISSING    the bundle, flag or index is absent, or a file the index lists is absent: wait
-    CONFLICT   the flag or index is unparseable, or the digests differ: refuse and quarantine
+    MISSING    the bundle is not published yet (its folder or index absent), or the flag vanished
+               while read, or a file the index lists is absent: wait
+    FAILED     the bundle is published (its index present) without `_passed.flag`: the engine's own
+               FAIL verdict (1A S9, 5A, 5B, 6A, 6B publish failed bundles this way): terminal, refuse
+    CONFLICT   the flag or index is unparseable, the digests differ, or a 3A member's bytes do not
+               hash to the sha256_hex its index records: refuse and quarantine
+
+The laws (see `_gate_methods`): bundle and index digests hash the files' bytes; 3A's member digest
+hashes only the members' `sha256_hex` strings, as the engine specifies, so on its own it would pass a
+changed member file whose index entry was left alone. We go beyond the engine's law there: every 3A
+member is also streamed and hashed by the engine's member rules and compared with its `sha256_hex`
+(`_gate_members`), a mismatch being CONFLICT with the code GATE_MEMBER_MISMATCH.
 
 An output is readable only when every gate it names and all their upstream gates PASS;
 `verify_gates_for_outputs` takes that transitive closure and verifies each gate once. Receipts carry
@@ -23,9 +33,17 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 from fraud_platform.core.errors import FailClosed, TransientError
+from fraud_platform.engine._gate_members import member_mismatches
 from fraud_platform.engine._gate_methods import compute_digest, parse_flag
-from fraud_platform.engine._paths import check_world_key
-from fraud_platform.engine._reasons import GATE_CONFLICT, GATE_MISSING, OUTPUT_UNKNOWN, WORLD_OBJECT_MISSING
+from fraud_platform.engine._paths import check_world_key, join_relative
+from fraud_platform.engine._reasons import (
+    GATE_CONFLICT,
+    GATE_FAILED,
+    GATE_MEMBER_MISMATCH,
+    GATE_MISSING,
+    OUTPUT_UNKNOWN,
+    WORLD_OBJECT_MISSING,
+)
 from fraud_platform.engine.catalogue import FLAG_NAME, EngineCatalogue, GateSpec, load_catalogue
 from fraud_platform.engine.world import WorldReader
 
@@ -36,6 +54,7 @@ __all__ = [
     "GateResult",
     "GateStatus",
     "GateVerification",
+    "gate_status_code",
     "packaged_gate_receipt_schema",
     "verify_gate",
     "verify_gates_for_outputs",
@@ -49,7 +68,25 @@ class GateStatus(StrEnum):
 
     PASS = "PASS"
     MISSING = "MISSING"
+    FAILED = "FAILED"
     CONFLICT = "CONFLICT"
+
+
+_STATUS_CODES: dict[GateStatus, str] = {
+    GateStatus.MISSING: GATE_MISSING,
+    GateStatus.FAILED: GATE_FAILED,
+    GateStatus.CONFLICT: GATE_CONFLICT,
+}
+
+
+def gate_status_code(status: GateStatus) -> str:
+    """The reason code for a non-PASS gate status (the one mapping seal, check and the CLI share).
+
+    Raises ValueError for PASS, which is not a failure and has no code.
+    """
+    if status is GateStatus.PASS:
+        raise ValueError("PASS is not a failure: it has no reason code")
+    return _STATUS_CODES[status]
 
 
 class GateDigest(BaseModel):
@@ -89,10 +126,24 @@ class GateResult(BaseModel):
     receipt: GateReceipt
     detail: str = ""
     missing_paths: tuple[str, ...] = ()
+    member_code: str | None = None
 
     @property
     def status(self) -> GateStatus:
         return self.receipt.status
+
+    @property
+    def code(self) -> str | None:
+        """The reason code of a non-PASS result, None for PASS (see `failure_code`)."""
+        return None if self.status is GateStatus.PASS else self.failure_code
+
+    @property
+    def failure_code(self) -> str:
+        """The reason code of a non-PASS result; GATE_MEMBER_MISMATCH names a bad 3A member.
+
+        Raises ValueError for PASS (not a failure). Seal, check and the CLI all use this mapping.
+        """
+        return self.member_code or gate_status_code(self.status)
 
     @property
     def gate_id(self) -> str:
@@ -106,6 +157,7 @@ def _result(
     digest: str | None,
     detail: str = "",
     missing: Iterable[str] = (),
+    member_code: str | None = None,
 ) -> GateResult:
     receipt = GateReceipt(
         gate_id=gate.gate_id,
@@ -114,7 +166,7 @@ def _result(
         flag_path=gate.flag_path(mf),
         bundle_root=gate.bundle_root(mf),
     )
-    return GateResult(receipt=receipt, detail=detail, missing_paths=tuple(missing))
+    return GateResult(receipt=receipt, detail=detail, missing_paths=tuple(missing), member_code=member_code)
 
 
 def packaged_gate_receipt_schema() -> dict[str, Any]:
@@ -135,7 +187,7 @@ def verify_gate(
 
     Read-only and idempotent. Raises FailClosed(GATE_UNKNOWN) for an unknown gate and
     FailClosed(WORLD_KEY_INVALID) for a malformed manifest fingerprint; every gate outcome, including
-    MISSING and CONFLICT, is returned rather than raised.
+    MISSING, FAILED and CONFLICT, is returned rather than raised.
     """
     check_world_key("manifest_fingerprint", manifest_fingerprint)
     gate = (catalogue or load_catalogue()).gate(gate_id)
@@ -146,7 +198,18 @@ def verify_gate(
         return _result(gate, mf, GateStatus.MISSING, None, "the validation bundle is absent", [bundle_root])
     flag_path = gate.flag_path(mf)
     if flag_path not in listing:
-        return _result(gate, mf, GateStatus.MISSING, None, f"{FLAG_NAME} is absent", [flag_path])
+        index_path = join_relative(bundle_root, gate.published_marker)
+        if index_path in listing:
+            detail = f"the bundle is published ({gate.published_marker} present) without {FLAG_NAME}"
+            return _result(gate, mf, GateStatus.FAILED, None, f"{detail}: the engine failed this gate")
+        return _result(
+            gate,
+            mf,
+            GateStatus.MISSING,
+            None,
+            f"{FLAG_NAME} and {gate.published_marker} are absent",
+            [flag_path],
+        )
     try:
         claimed = parse_flag(reader.read_bytes(flag_path), gate.flag_format, mf)
     except FailClosed as error:
@@ -162,6 +225,21 @@ def verify_gate(
     if computed.digest != claimed:
         detail = f"recomputed digest {computed.digest} differs from the flag's {claimed}"
         return _result(gate, mf, GateStatus.CONFLICT, computed.digest, detail)
+    if gate.method == "member_digest_concat":
+        members = member_mismatches(reader, gate, bundle_root)
+        if members.missing_paths:
+            return _result(
+                gate, mf, GateStatus.MISSING, computed.digest, members.detail, members.missing_paths
+            )
+        if members.detail:
+            return _result(
+                gate,
+                mf,
+                GateStatus.CONFLICT,
+                computed.digest,
+                members.detail,
+                member_code=GATE_MEMBER_MISMATCH,
+            )
     return _result(gate, mf, GateStatus.PASS, computed.digest)
 
 
@@ -177,7 +255,7 @@ class GateVerification(BaseModel):
 
     @property
     def status(self) -> GateStatus:
-        """CONFLICT if any gate conflicts, else MISSING if any is missing, else PASS."""
+        """CONFLICT if any gate conflicts, else FAILED if any failed, else MISSING if any is missing, else PASS."""
         return _worst(result.status for result in self.results)
 
     @property
@@ -197,7 +275,9 @@ class GateVerification(BaseModel):
     def require_pass(self) -> tuple[GateReceipt, ...]:
         """Return the receipts when every gate PASSes; otherwise raise.
 
-        Raises FailClosed(GATE_CONFLICT) if any gate conflicts, else TransientError(GATE_MISSING).
+        Raises FailClosed(GATE_CONFLICT) if any gate conflicts (GATE_MEMBER_MISMATCH when that is a
+        3A member's bytes), else FailClosed(GATE_FAILED) if any gate failed, else
+        TransientError(GATE_MISSING).
         """
         failing = [result for result in self.results if result.status is not GateStatus.PASS]
         if not failing:
@@ -207,9 +287,11 @@ class GateVerification(BaseModel):
             "gates": [{"gate_id": r.gate_id, "status": str(r.status), "detail": r.detail} for r in failing],
         }
         summary = "; ".join(f"{r.gate_id} {r.status}: {r.detail}" for r in failing)
-        if any(result.status is GateStatus.CONFLICT for result in failing):
-            raise FailClosed(GATE_CONFLICT, summary, refs)
-        raise TransientError(GATE_MISSING, summary, refs)
+        worst = _worst(result.status for result in failing)
+        code = next(r.failure_code for r in failing if r.status is worst)
+        if worst is GateStatus.MISSING:
+            raise TransientError(code, summary, refs)
+        raise FailClosed(code, summary, refs)
 
     def to_json(self) -> dict[str, Any]:
         """A summary for CLI output and evidence."""
@@ -220,6 +302,7 @@ class GateVerification(BaseModel):
             "gates": [
                 {
                     **result.receipt.to_json(),
+                    "code": result.code,
                     "detail": result.detail,
                     "missing_paths": list(result.missing_paths),
                 }
@@ -232,6 +315,8 @@ def _worst(statuses: Iterable[GateStatus]) -> GateStatus:
     seen = set(statuses)
     if GateStatus.CONFLICT in seen:
         return GateStatus.CONFLICT
+    if GateStatus.FAILED in seen:
+        return GateStatus.FAILED
     if GateStatus.MISSING in seen:
         return GateStatus.MISSING
     return GateStatus.PASS

@@ -8,6 +8,7 @@ escape its root. Readers are read-only and stateless; every call is idempotent.
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Protocol, runtime_checkable
 
@@ -16,7 +17,10 @@ from fraud_platform.engine._paths import check_relative_path
 from fraud_platform.engine._reasons import WORLD_OBJECT_MISSING, WORLD_PATH_INVALID
 from fraud_platform.substrate.objectstore.port import ObjectStore, S3Location
 
-__all__ = ["LocalWorldReader", "S3WorldReader", "WorldReader"]
+__all__ = ["CHUNK_SIZE", "LocalWorldReader", "S3WorldReader", "WorldReader"]
+
+CHUNK_SIZE = 8 * 1024 * 1024
+"""Streamed reads (`iter_chunks`) hold at most this many bytes of a file at once."""
 
 # The object-store port's code for an absent object (registered by the substrate package).
 _OBJECT_MISSING = "OBJECT_MISSING"
@@ -73,6 +77,19 @@ class LocalWorldReader:
             raise FailClosed(WORLD_OBJECT_MISSING, f"{relative_path} is absent", {"path": relative_path})
         return path.read_bytes()
 
+    def iter_chunks(self, relative_path: str) -> Iterator[bytes]:
+        """The file streamed in CHUNK_SIZE pieces (for hashing files too large to hold)."""
+        path = self._resolve(relative_path)
+        if not path.is_file():
+            raise FailClosed(WORLD_OBJECT_MISSING, f"{relative_path} is absent", {"path": relative_path})
+        return self._chunks(path)
+
+    @staticmethod
+    def _chunks(path: Path) -> Iterator[bytes]:
+        with path.open("rb") as handle:
+            while chunk := handle.read(CHUNK_SIZE):
+                yield chunk
+
     def exists(self, relative_path: str) -> bool:
         return self._resolve(relative_path).is_file()
 
@@ -112,6 +129,13 @@ class S3WorldReader:
             raise FailClosed(
                 WORLD_OBJECT_MISSING, f"{relative_path} is absent", {"path": relative_path}
             ) from error
+
+    def iter_chunks(self, relative_path: str) -> Iterator[bytes]:
+        """The object streamed in CHUNK_SIZE pieces; absent → FailClosed(WORLD_OBJECT_MISSING)."""
+        location = self._location(relative_path)
+        if self.store.head(location) is None:
+            raise FailClosed(WORLD_OBJECT_MISSING, f"{relative_path} is absent", {"path": relative_path})
+        return self.store.get_stream(location, chunk_size=CHUNK_SIZE)
 
     def exists(self, relative_path: str) -> bool:
         return self.store.head(self._location(relative_path)) is not None

@@ -134,7 +134,7 @@ def test_gate_map_as_specified() -> None:
     assert gates["6A"].index_order == "index"
     assert "index.json" in gates["6B"].exclusions
     assert gates["2B"].path_base == "run_root"
-    assert {s for s, g in gates.items() if g.path_base == "run_root"} == {"2B"}
+    assert {s for s, g in gates.items() if g.path_base == "run_root"} == {"2B", "3A"}
     assert [g.layer for g in cat.gates] == [1, 1, 1, 1, 1, 1, 2, 2, 3, 3]
     assert gates["2B"].upstream == ("gate.layer1.1B.validation", "gate.layer1.2A.validation")
     assert gates["1A"].bundle_root(MF) == f"data/layer1/1A/validation/manifest_fingerprint={MF}"
@@ -265,9 +265,12 @@ def test_reason_codes_are_registered_by_engine() -> None:
     assert {info.code for info in infos} == {
         "ENGINE_CATALOGUE_INVALID",
         "OUTPUT_UNKNOWN",
+        "OUTPUT_SCHEMA_MISMATCH",
         "GATE_UNKNOWN",
         "GATE_MISSING",
+        "GATE_FAILED",
         "GATE_CONFLICT",
+        "GATE_MEMBER_MISMATCH",
         "WORLD_PATH_INVALID",
         "WORLD_OBJECT_MISSING",
         "WORLD_KEY_INVALID",

@@ -175,7 +175,7 @@ def test_json_flag_variants(world: World) -> None:
 
 
 @pytest.mark.parametrize(
-    ("segment", "member"), [("2A", "sealed_inputs_2A.json"), ("5B", "checks/issues_5B.jsonl")]
+    ("segment", "member"), [("2A", "evidence/sealed_inputs_2A.json"), ("5B", "checks/issues_5B.jsonl")]
 )
 def test_a_missing_bundle_file_is_missing(world: World, segment: str, member: str) -> None:
     (world.bundle(segment) / member).unlink()
@@ -196,7 +196,7 @@ def test_a_missing_file_under_the_bundle_digest_law_is_a_conflict(world: World) 
     [
         ("1A", "validation_report_1A.json"),
         ("1B", "checks/issues_1B.jsonl"),
-        ("2A", "validation_report_2A.json"),
+        ("2A", "evidence/validation_report_2A.json"),
         ("3B", "sealed_inputs_3B.json"),
         ("5A", "validation_report_5A.json"),
         ("5B", "validation_report_5B.json"),
@@ -300,12 +300,13 @@ def test_sorted_gates_ignore_index_order(world: World) -> None:
 
 def test_6b_excludes_its_own_index(world: World) -> None:
     index = json.loads(world.index("6B").read_bytes())
-    assert {"path": "index.json"} in index["items"]
+    assert all(item["path"] != "index.json" for item in index["items"])  # the engine never lists it
     assert world.verify("6B") is GateStatus.PASS
-    # The index's own bytes are not hashed: rewriting it with the same entries keeps the PASS.
+    # An index that did list itself still passes: the law excludes index.json by name...
+    index["items"].append({"path": "index.json"})
     world.index("6B").write_text(json.dumps(index, indent=4))
     assert world.verify("6B") is GateStatus.PASS
-    # Without the exclusion the digest would include index.json and differ.
+    # ...and without the exclusion the digest would include index.json and differ.
     catalogue_text = _packaged_text("catalogue.yaml")
     gates_text = _packaged_text("gates.yaml").replace(
         "exclusions: [_passed.flag, index.json]", "exclusions: [_passed.flag]"
@@ -337,12 +338,14 @@ def test_2b_index_paths_are_relative_to_the_run_root(world: World) -> None:
     assert world.verify("2B") is GateStatus.MISSING
 
 
-def test_absent_bundle_and_absent_flag_are_missing(world: World) -> None:
-    world.flag("5B").unlink()
-    result = verify_gate(world.reader, _gate_id("5B"), world.mf)
-    assert (result.status, result.receipt.digest) == (GateStatus.MISSING, None)
+def test_an_absent_bundle_is_missing_and_waits(world: World) -> None:
     shutil.rmtree(world.bundle("6B"))
-    assert world.verify("6B") is GateStatus.MISSING
+    result = verify_gate(world.reader, _gate_id("6B"), world.mf)
+    assert (result.status, result.code, result.receipt.digest) == (GateStatus.MISSING, "GATE_MISSING", None)
+    # A folder holding neither index nor flag is not published yet either (still a wait).
+    world.flag("5B").unlink()
+    world.index("5B").unlink()
+    assert world.verify("5B") is GateStatus.MISSING
 
 
 def test_a_failing_upstream_gate_fails_the_downstream_outputs(world: World) -> None:

@@ -6,10 +6,12 @@ Kept out of `fraud_platform.engine`'s top-level imports so that readers of world
 from fraud_platform.engine.synth.world import (
     DEFAULT_DAYS,
     DEFAULT_FILES_PER_OUTPUT,
+    LAYOUTS,
     SINGLE_FILE_OUTPUT,
     Layout,
     StepHook,
     WorldInfo,
+    parse_layout,
     synth_step_count,
     synthesize_world,
 )
@@ -17,10 +19,12 @@ from fraud_platform.engine.synth.world import (
 __all__ = [
     "DEFAULT_DAYS",
     "DEFAULT_FILES_PER_OUTPUT",
+    "LAYOUTS",
     "SINGLE_FILE_OUTPUT",
     "Layout",
     "StepHook",
     "WorldInfo",
+    "parse_layout",
     "synth_step_count",
     "synthesize_world",
 ]

@@ -10,11 +10,21 @@ from fraud_platform.core.errors import FailClosed
 from fraud_platform.engine._paths import check_world_key
 from fraud_platform.engine._reasons import SYNTH_ARGS_INVALID
 
-__all__ = ["GENERATOR", "LAYOUTS", "Layout", "SynthArgs", "WorldIds", "derive_ids"]
+__all__ = ["GENERATOR", "LAYOUTS", "Layout", "SynthArgs", "WorldIds", "derive_ids", "parse_layout"]
 
-GENERATOR = "fp-synth/2"  # 2: the engine's real types, nulls, part names and bundle shapes
+GENERATOR = "fp-synth/3"  # 2: real types, nulls, part names; 3: the real bundle shapes of every gate
 Layout = Literal["many", "single"]
 LAYOUTS: tuple[Layout, ...] = ("many", "single")
+
+
+def parse_layout(value: str) -> Layout:
+    """A `--fraud-stream-layout` value as a Layout; anything else is FailClosed(SYNTH_ARGS_INVALID)."""
+    for layout in LAYOUTS:
+        if value == layout:
+            return layout
+    raise FailClosed(SYNTH_ARGS_INVALID, f"fraud_stream_layout must be one of {LAYOUTS}, got {value!r}")
+
+
 _MAX_FLOWS = 50_000_000
 _MAX_FILES = 10_000
 _MAX_DAYS = 366

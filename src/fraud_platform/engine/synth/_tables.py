@@ -137,7 +137,8 @@ class _Builder:
                 "ts_utc": self.ts(m.arr_grid),
                 "bucket_index": m.arr_bucket,
                 "tzid_primary": _vocab(TZIDS, m.arr_tz),
-                "ts_local_primary": pa.array(m.arr_local, type=pa.string()),
+                # large_string directly: pyarrow chunks a numpy str array of >~600k values as string
+                "ts_local_primary": pa.array(m.arr_local, type=pa.large_string()),
                 "is_virtual": m.arr_virtual,
                 # The engine writes channel_group null when a merchant has none: some do here too.
                 "channel_group": _vocab(_CHANNELS, m.arr_channel, m.arr_merchant_id % _NULL_EVERY == 0),

@@ -21,7 +21,14 @@ from fraud_platform.core.errors import FailClosed
 from fraud_platform.engine._reasons import SYNTH_ARGS_INVALID, SYNTH_TARGET_CONFLICT
 from fraud_platform.engine.catalogue import load_catalogue
 from fraud_platform.engine.synth._bundles import write_bundles
-from fraud_platform.engine.synth._identity import Layout, SynthArgs, WorldIds, derive_ids
+from fraud_platform.engine.synth._identity import (
+    LAYOUTS,
+    Layout,
+    SynthArgs,
+    WorldIds,
+    derive_ids,
+    parse_layout,
+)
 from fraud_platform.engine.synth._model import build_model
 from fraud_platform.engine.synth._parquet import write_parts
 from fraud_platform.engine.synth._rng import Streams
@@ -31,10 +38,12 @@ from fraud_platform.engine.synth._tables import build_tables, with_world_key
 __all__ = [
     "DEFAULT_DAYS",
     "DEFAULT_FILES_PER_OUTPUT",
+    "LAYOUTS",
     "SINGLE_FILE_OUTPUT",
     "Layout",
     "StepHook",
     "WorldInfo",
+    "parse_layout",
     "synth_step_count",
     "synthesize_world",
 ]
