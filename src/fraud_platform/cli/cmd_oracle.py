@@ -214,6 +214,15 @@ def check(
     outputs: OutputsOption = None,
     profile: ProfileOption = _LOCAL,
     role: RoleOption = READ_ONLY_ROLE,
+    deep: Annotated[
+        bool,
+        typer.Option(
+            "--deep",
+            metavar="",
+            help="Also stream and re-hash every landed source byte and every view part "
+            "(default: trust the landing manifest and the store's part SHA-256; the report lists what it trusted).",
+        ),
+    ] = False,
     json_mode: JsonFlag = False,
 ) -> None:
     """The consumer check SR and WSP run: seal, pack, landing, world key, gates and stream views."""
@@ -222,7 +231,9 @@ def check(
         from fraud_platform.oracle.check import check_pack  # the engine catalogue only when checking
 
         runtime = OracleRuntime.open(profile, role)
-        report = check_pack(runtime.store, PackRoot.parse(root), scenario_id, comma_list(outputs))
+        report = check_pack(runtime.store, PackRoot.parse(root), scenario_id, comma_list(outputs), deep=deep)
+        for trusted in report.trusted:
+            out.info(f"trusted: {trusted}")
         if not report.ok:
             for failure in report.failures:
                 out.info(f"{failure.code} {failure.subject}: {failure.detail}")

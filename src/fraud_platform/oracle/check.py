@@ -6,6 +6,15 @@ must recompute; the landing manifest's root digest must recompute and equal the 
 world key must match the landed run receipt and the scenario asked for; every gate the outputs need
 must PASS by hash on the landed bytes; every requested stream view must be committed, internally
 consistent, bound to this pack, and still have all its parts. Each failure carries one stable code.
+
+What the cheap (default) check re-hashes: the gate bundles and the run receipt (small). What it
+trusts, and says so in `CheckReport.trusted`: the source Parquet files of the checked outputs by the
+SHA-256 the landing manifest records (the manifest itself recomputes to the sealed root digest), and
+each view part by the SHA-256 the store reports on a HEAD. `deep=True` (`fp oracle check --deep`)
+streams and re-hashes both, every byte, against the landing manifest and the receipts (a mismatch is
+ORACLE_VERIFY_FAILED for a landed file, STREAM_VIEW_PARTS_MISSING for a part); memory stays bounded
+by one chunk per worker. A passing check hands out one `ViewLocator` per output: the committed
+attempt, its receipt and view manifest by URI and SHA-256 (what READY carries).
 """
 
 from __future__ import annotations
@@ -18,17 +27,42 @@ from fraud_platform.core.errors import FailClosed, PlatformError, TransientError
 from fraud_platform.core.reasons import lookup
 from fraud_platform.engine.catalogue import load_catalogue
 from fraud_platform.engine.gates import GateStatus, verify_gates_for_outputs
-from fraud_platform.oracle._reasons import STREAM_VIEW_MISSING, WORLD_KEY_MISMATCH
+from fraud_platform.oracle._parallel import run_bounded
+from fraud_platform.oracle._reasons import ORACLE_VERIFY_FAILED, STREAM_VIEW_MISSING, WORLD_KEY_MISMATCH
 from fraud_platform.oracle.layout import PackRoot
+from fraud_platform.oracle.manifest import LandingEntry
 from fraud_platform.oracle.pack import PackManifest
 from fraud_platform.oracle.pointer import PointerEntry, read_pointer
-from fraud_platform.oracle.sort.pack import load_sealed_pack
-from fraud_platform.oracle.views import check_stream_view
+from fraud_platform.oracle.sort.pack import SealedPack, load_sealed_pack
+from fraud_platform.oracle.views import ViewLocator, check_stream_view
 from fraud_platform.oracle.world import LandedWorldReader, gate_folders, read_landed_receipt
+from fraud_platform.substrate.objectstore.hashing import HashingReader
 from fraud_platform.substrate.objectstore.port import ObjectStore
 
-# PackRoot, PointerEntry and read_pointer are re-exported so that SR imports nothing else of the Oracle.
-__all__ = ["CheckFailure", "CheckReport", "PackRoot", "PointerEntry", "check_pack", "read_pointer"]
+# PackRoot, PointerEntry, read_pointer and ViewLocator are re-exported so that SR imports nothing else
+# of the Oracle.
+__all__ = [
+    "CheckFailure",
+    "CheckReport",
+    "PackRoot",
+    "PointerEntry",
+    "ViewLocator",
+    "check_pack",
+    "read_pointer",
+    "trusted_by",
+]
+
+_TRUSTED_CHEAP = (
+    "landing_manifest: source Parquet files trusted by their landed SHA-256 (not re-hashed)",
+    "receipt part sha256: view parts checked by HEAD against the store's SHA-256 (not re-hashed)",
+)
+_TRUSTED_DEEP = ("the store's durability after this check (every byte was re-hashed once, now)",)
+
+
+def trusted_by(deep: bool) -> tuple[str, ...]:
+    """What a check of this depth takes on trust instead of re-hashing (the report lists it)."""
+    return _TRUSTED_DEEP if deep else _TRUSTED_CHEAP
+
 
 # Parallel reads of gate bundles and stream-view part HEADs (I/O bound; the store client is shared).
 _WORKERS = 8
@@ -57,7 +91,10 @@ class CheckReport:
     oracle_pack_id: str | None = None
     world_key: dict[str, Any] | None = None
     gate_receipts: tuple[dict[str, Any], ...] = ()
-    stream_views: dict[str, str] = field(default_factory=dict)
+    stream_views: dict[str, ViewLocator] = field(default_factory=dict)
+    deep: bool = False
+    trusted: tuple[str, ...] = _TRUSTED_CHEAP
+    bytes_rehashed: int = 0
 
     @property
     def ok(self) -> bool:
@@ -77,13 +114,21 @@ class CheckReport:
         raise error(first.code, f"{first.subject}: {first.detail}", refs)
 
     def pack_ref(self) -> dict[str, Any]:
-        """`{oracle_pack_id, pack_root, stream_views}` as READY carries it (only for a passing check)."""
+        """`{oracle_pack_id, pack_root, stream_views}` as READY carries it (only for a passing check).
+
+        Each view is named by its committed attempt, receipt and view manifest (URI and SHA-256),
+        never by its folder, which may also hold orphan attempts.
+        """
         self.raise_for_failure()
         return {
             "oracle_pack_id": self.oracle_pack_id,
             "pack_root": self.root,
-            "stream_views": dict(self.stream_views),
+            "stream_views": {out: view.ready_ref() for out, view in sorted(self.stream_views.items())},
         }
+
+    def locators(self) -> tuple[dict[str, Any], ...]:
+        """The location-free locators `bundle_hash` binds, one per view, sorted by output_id."""
+        return tuple(view.bundle_locator() for _, view in sorted(self.stream_views.items()))
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -95,24 +140,40 @@ class CheckReport:
             "oracle_pack_id": self.oracle_pack_id,
             "world_key": self.world_key,
             "gate_receipts": list(self.gate_receipts),
-            "stream_views": dict(self.stream_views),
+            "stream_views": {out: view.to_json() for out, view in sorted(self.stream_views.items())},
+            "deep": self.deep,
+            "trusted": list(self.trusted),
+            "bytes_rehashed": self.bytes_rehashed,
         }
 
 
 def check_pack(
-    store: ObjectStore, root: PackRoot | str, scenario_id: str, outputs: Sequence[str] | None = None
+    store: ObjectStore,
+    root: PackRoot | str,
+    scenario_id: str,
+    outputs: Sequence[str] | None = None,
+    *,
+    deep: bool = False,
 ) -> CheckReport:
     """Check a pack root for `scenario_id` and `outputs` (default: the catalogue's stream set).
 
     Read-only, idempotent, never raises for a failed check (the report carries the failures; call
     `raise_for_failure()`). Raises only for a substrate error (e.g. OBJECT_STORE_UNAVAILABLE) and
     for an output the catalogue does not know (OUTPUT_UNKNOWN: a caller's bug, not a pack's fault).
+    `deep=True` re-hashes every landed source byte and every view part (module docstring).
     """
     pack_root = PackRoot.parse(root) if isinstance(root, str) else root
     catalogue = load_catalogue()
     wanted = tuple(dict.fromkeys(outputs or catalogue.default_stream_outputs))
     specs = [catalogue.output(output_id) for output_id in wanted]
-    report = CheckReport(root=pack_root.uri, scenario_id=scenario_id, outputs=wanted, failures=())
+    report = CheckReport(
+        root=pack_root.uri,
+        scenario_id=scenario_id,
+        outputs=wanted,
+        failures=(),
+        deep=deep,
+        trusted=trusted_by(deep),
+    )
     try:
         sealed = load_sealed_pack(store, pack_root, scenario_id)
         reader = LandedWorldReader(store, pack_root, sealed.landing)
@@ -130,17 +191,21 @@ def check_pack(
             raise
         failures.append(CheckFailure(str(error.code), "gates", error.detail))
         receipts = ()
-    views: dict[str, str] = {}
+    views: dict[str, ViewLocator] = {}
+    rehashed = 0
     for spec in specs:
         if spec.output_id not in pack.streamed_outputs:
             failures.append(
                 CheckFailure(str(STREAM_VIEW_MISSING), spec.output_id, "not sealed as a streamed output")
             )
             continue
-        problems = check_stream_view(store, sealed, spec, workers=_WORKERS)
+        if deep:
+            rehashed += _rehash_landed(store, sealed, sealed.source_files(spec), failures)
+        problems, locator = check_stream_view(store, sealed, spec, workers=_WORKERS, deep=deep)
         failures.extend(CheckFailure(str(code), spec.output_id, detail) for code, detail in problems)
-        if not problems:
-            views[spec.output_id] = pack_root.stream_view_uri(spec.output_id)
+        if locator is not None:
+            views[spec.output_id] = locator
+            rehashed += locator.bytes if deep else 0
     return CheckReport(
         root=pack_root.uri,
         scenario_id=scenario_id,
@@ -150,11 +215,47 @@ def check_pack(
         world_key=pack.world_key.model_dump(),
         gate_receipts=receipts,
         stream_views=views,
+        deep=deep,
+        trusted=trusted_by(deep),
+        bytes_rehashed=rehashed,
     )
 
 
 def _with(report: CheckReport, failures: list[CheckFailure]) -> CheckReport:
-    return CheckReport(report.root, report.scenario_id, report.outputs, tuple(failures))
+    return CheckReport(
+        report.root,
+        report.scenario_id,
+        report.outputs,
+        tuple(failures),
+        deep=report.deep,
+        trusted=report.trusted,
+    )
+
+
+def _rehash_landed(
+    store: ObjectStore, pack: SealedPack, entries: Sequence[LandingEntry], failures: list[CheckFailure]
+) -> int:
+    """Stream every landed file in `entries` and compare size and SHA-256 with the landing manifest."""
+
+    def _one(entry: LandingEntry) -> CheckFailure | None:
+        try:
+            reader = HashingReader(store.get_stream(pack.root.child(entry.path)))
+        except PlatformError as error:
+            if error.transient:
+                raise
+            return CheckFailure(
+                str(ORACLE_VERIFY_FAILED), entry.path, f"landed but unreadable: {error.detail}"
+            )
+        for _ in reader:
+            pass
+        if reader.bytes_read != entry.size or reader.hexdigest() != entry.sha256:
+            detail = f"re-hashed {reader.bytes_read} bytes to {reader.hexdigest()}, landed {entry.size} / {entry.sha256}"
+            return CheckFailure(str(ORACLE_VERIFY_FAILED), entry.path, detail)
+        return None
+
+    found = run_bounded(list(entries), _one, workers=_WORKERS, label=lambda entry: entry.path)
+    failures.extend(failure for failure in found if failure is not None)
+    return sum(entry.size for entry in entries)
 
 
 def _world_key(reader: LandedWorldReader, pack: PackManifest) -> None:
@@ -177,6 +278,6 @@ def _gates(
     verification = verify_gates_for_outputs(reader, mf, outputs, catalogue=catalogue)
     for result in verification.results:
         if result.status is not GateStatus.PASS:
-            code = "GATE_CONFLICT" if result.status is GateStatus.CONFLICT else "GATE_MISSING"
+            code = result.failure_code
             failures.append(CheckFailure(code, result.gate_id, result.detail))
     return tuple(receipt.to_json() for receipt in verification.receipts)

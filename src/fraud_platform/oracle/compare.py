@@ -115,7 +115,13 @@ def _pack_summary(side: Side) -> dict[str, Any]:
 
 def _read_pack_summary(side: Side) -> dict[str, Any]:
     summary: dict[str, Any] = {}
-    pack = read_optional(side.store, side.root.pack_manifest)
+    seal = read_optional(side.store, side.root.seal)
+    if seal is None:
+        return summary
+    record = parse_seal(seal)
+    summary["seal"] = {"seal_status": record.seal_status, "oracle_pack_id": record.oracle_pack_id}
+    # The pack manifest is content-addressed: only the one the seal (the commit object) names counts.
+    pack = read_optional(side.store, side.root.pack_manifest(record.pack_manifest_sha256))
     if pack is not None:
         parsed = parse_pack_manifest(pack)
         summary["pack"] = {
@@ -124,10 +130,6 @@ def _read_pack_summary(side: Side) -> dict[str, Any]:
             "world_key": parsed.world_key.model_dump(),
             "gates": [receipt.to_json() for receipt in parsed.gates],
         }
-    seal = read_optional(side.store, side.root.seal)
-    if seal is not None:
-        record = parse_seal(seal)
-        summary["seal"] = {"seal_status": record.seal_status, "oracle_pack_id": record.oracle_pack_id}
     return summary
 
 

@@ -1,7 +1,8 @@
 """The pack manifest and the seal: what was sealed (world key, pack id, landing, gates) and the verdict.
 
-`_oracle_pack_manifest.json` and `_SEALED.json` sit at the pack root (CONTRACTS.md), so a landed
-world is sealed for exactly one scenario: stream views live under the root without a scenario in
+`_SEALED.json` sits at the pack root and names the content-addressed pack manifest
+(`_oracle/pack_manifest/{sha256}.json`) by its SHA-256, so a landed world is sealed for exactly one
+scenario: stream views live under the root without a scenario in
 their path, and a second scenario would make every view ambiguous. Sealing the same root for
 another scenario is refused with SEAL_CONFLICT; land the world again under another root instead.
 """
@@ -55,7 +56,7 @@ class LandingSummary(StrictModel):
 
 
 class PackManifest(StrictModel):
-    """`_oracle_pack_manifest.json`: identity and digests of a sealed pack; no wall-clock field."""
+    """`_oracle/pack_manifest/{sha256}.json`: identity and digests of a sealed pack; no wall-clock field."""
 
     schema_version: Literal["fp.oracle.pack_manifest.v1"] = "fp.oracle.pack_manifest.v1"
     oracle_pack_id: str = Field(pattern=HEX64)
@@ -80,7 +81,11 @@ class SealFailure(StrictModel):
 
 
 class SealRecord(StrictModel):
-    """`_SEALED.json`: the verdict and what it binds to; its commit object."""
+    """`_SEALED.json`: the verdict and what it binds to; its commit object.
+
+    `pack_manifest_sha256` is also the manifest's name, so a reader follows the seal to exactly the
+    manifest it committed, whatever orphans an earlier crashed seal left beside it.
+    """
 
     schema_version: Literal["fp.oracle.seal.v1"] = "fp.oracle.seal.v1"
     seal_status: SealStatus

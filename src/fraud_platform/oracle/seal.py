@@ -5,9 +5,19 @@ run receipt (RUN_RECEIPT_MISSING), a scenario the world does not hold (SCENARIO_
 landing damaged after its commit (ORACLE_VERIFY_FAILED), or a root already sealed otherwise
 (SEAL_CONFLICT). Then the verdict is computed from the landed bytes — every gate the streamed outputs
 need (by hash, through the engine's gate verification) and the Parquet footer of every file in the
-scenario's partitions — and written once: `_oracle_pack_manifest.json` first, then the commit object
-`_SEALED.json` (SEALED_OK, or SEALED_FAILED with the failing gates and files). A failed world is a
-fact worth recording; a rerun recomputes and must reach the same verdict (else SEAL_CONFLICT).
+scenario's partitions — and written once: the pack manifest first, content-addressed at
+`_oracle/pack_manifest/{sha256}.json`, then the commit object `_SEALED.json` (SEALED_OK, or
+SEALED_FAILED with the failing gates and files), which names that manifest by its SHA-256. A failed
+world is a fact worth recording; a rerun recomputes and must reach the same verdict (else
+SEAL_CONFLICT).
+
+Crash points and their outcome (tests/integration/oracle/test_oracle_seal_commit.py):
+- before the manifest: nothing written; a rerun starts afresh;
+- between the manifest and `_SEALED.json`: an orphan manifest nobody names; a rerun with the same
+  inputs writes the same bytes to the same name (a no-op) and commits; a rerun with other outputs or
+  a newer catalogue writes another manifest under its own name and commits that one (never a
+  conflict: no fixed name was taken before the commit);
+- after `_SEALED.json`: committed; a rerun returns it (same verdict) or refuses (SEAL_CONFLICT).
 """
 
 from __future__ import annotations
@@ -38,6 +48,7 @@ from fraud_platform.oracle.pack import (
     parse_seal,
 )
 from fraud_platform.oracle.parquet import TailReader, parquet_problem
+from fraud_platform.oracle.schema_check import schema_failures
 from fraud_platform.oracle.world import (
     LandedWorldReader,
     engine_release_of,
@@ -143,6 +154,7 @@ def seal_pack(
     gates = verify_gates_for_outputs(reader, receipt.manifest_fingerprint, outputs, catalogue=catalogue)
     failures = _gate_failures(gates) + _partition_failures(files, scenario_id)
     failures += _parquet_failures(tails, root, files, catalogue, workers)
+    failures += schema_failures(tails, root, files, catalogue, workers)
     engine_release = engine_release_of(receipt_document)
     pack = PackManifest(
         oracle_pack_id=compute_oracle_pack_id(engine_release, world_key),
@@ -168,7 +180,7 @@ def seal_pack(
     )
     if existing is not None:
         return _same_verdict(root, existing, seal)
-    _write_once_or_conflict(store, root.pack_manifest, pack_bytes)
+    _write_once_or_conflict(store, root.pack_manifest(seal.pack_manifest_sha256), pack_bytes)
     return _commit(store, root, seal)
 
 
@@ -180,7 +192,7 @@ def _existing_seal(store: ObjectStore, root: PackRoot) -> SealRecord | None:
 def _gate_failures(gates: GateVerification) -> list[SealFailure]:
     return [
         SealFailure(
-            code="GATE_CONFLICT" if result.status is GateStatus.CONFLICT else "GATE_MISSING",
+            code=result.failure_code,
             subject=result.gate_id,
             detail=result.detail,
         )
@@ -228,9 +240,10 @@ def _write_once_or_conflict(store: ObjectStore, location: S3Location, data: byte
     except FailClosed as error:
         if error.code != OBJECT_CONFLICT:
             raise
+        # The name is the SHA-256 of the bytes, so only a foreign writer can have put other bytes there.
         raise FailClosed(
             SEAL_CONFLICT,
-            f"{location.uri} holds another pack manifest; nothing overwritten",
+            f"{location.uri} holds bytes that are not the pack manifest its name hashes; nothing overwritten",
             {"uri": location.uri},
         ) from error
 

@@ -1,9 +1,12 @@
 """Evidence before READY: the Oracle consumer check, and what its outcome means for a run.
 
-SR never re-reads or re-hashes data: it calls the Oracle's consumer check (`oracle.check_pack`, the
-one sanctioned cross-component call), which trusts the seal, the landing manifest (by its root
+SR never re-reads or re-hashes data itself: it calls the Oracle's consumer check (`oracle.check_pack`,
+the one sanctioned cross-component call), which trusts the seal, the landing manifest (by its root
 digest), the gates (recomputed over the small validation bundles) and each view's closure receipt
-(parts checked by HEAD against their recorded SHA-256). What SR adds is the verdict:
+(parts checked by HEAD against their recorded SHA-256). A run policy with `sr.deep_check: true`
+asks the check to re-hash every landed source byte and view part instead (default off: it reads the
+whole view). The locators READY and `bundle_hash` carry come from the check: per output the
+committed attempt, the receipt and the view manifest by path and SHA-256. What SR adds is the verdict:
 
 - **READY**: the check passed for exactly the intended outputs;
 - **WAITING_EVIDENCE**: every failure is something that may still appear (no seal yet, a gate flag or
@@ -21,11 +24,10 @@ from dataclasses import dataclass
 from typing import Any
 
 from fraud_platform.core.errors import FailClosed
-from fraud_platform.engine.catalogue import load_catalogue
 from fraud_platform.oracle.check import CheckReport, PackRoot, check_pack
 from fraud_platform.sr._reasons import ORACLE_STREAM_VIEW_ROOT_INVALID
 from fraud_platform.sr.documents import EvidenceFailure
-from fraud_platform.sr.identity import bundle_hash, stream_view_id
+from fraud_platform.sr.identity import bundle_hash
 from fraud_platform.substrate.objectstore.port import ObjectStore
 
 __all__ = [
@@ -34,6 +36,7 @@ __all__ = [
     "EvidenceVerdict",
     "Verdict",
     "classify_report",
+    "deep_check_requested",
     "evaluate_evidence",
 ]
 
@@ -89,28 +92,35 @@ class EvidenceVerdict:
             "scenario_id": self.report.scenario_id,
             "outputs": list(self.report.outputs),
             "gates_passed": len(self.report.gate_receipts),
+            "deep": self.report.deep,
+            "trusted": list(self.report.trusted),
         }
+
+
+def deep_check_requested(policy: dict[str, Any]) -> bool:
+    """Whether the run policy asks for the deep check (`{"sr": {"deep_check": true}}`; default off)."""
+    sr_policy = policy.get("sr")
+    return isinstance(sr_policy, dict) and sr_policy.get("deep_check") is True
 
 
 def _locators(report: CheckReport, outputs: Sequence[str]) -> tuple[dict[str, Any], ...]:
-    """Location-independent locators: output, view id (pack id + sort keys) and path under the root."""
-    catalogue = load_catalogue()
-    root = PackRoot.parse(report.root)
-    pack_id = str(report.oracle_pack_id)
-    return tuple(
-        {
-            "output_id": output_id,
-            "stream_view_id": stream_view_id(pack_id, output_id, catalogue.output(output_id).sort_keys),
-            "path": root.stream_view_dir(output_id),
-        }
-        for output_id in sorted(outputs)
-    )
+    """Location-free locators of the committed attempts (paths under the root, SHA-256), by output."""
+    wanted = set(outputs)
+    return tuple(item for item in report.locators() if item["output_id"] in wanted)
+
+
+def _uris(ref: dict[str, Any]) -> list[str]:
+    return [str(ref["receipt_uri"]), str(ref["view_manifest_uri"])]
 
 
 def _views_under(report: CheckReport, stream_view_root: str | None) -> None:
     if stream_view_root is None:
         return
-    outside = sorted(out for out, uri in report.stream_views.items() if not uri.startswith(stream_view_root))
+    outside = sorted(
+        out
+        for out, view in report.stream_views.items()
+        if not all(uri.startswith(stream_view_root) for uri in _uris(view.ready_ref()))
+    )
     if outside:
         raise FailClosed(
             ORACLE_STREAM_VIEW_ROOT_INVALID,
@@ -128,7 +138,8 @@ def evaluate_evidence(
     stream_view_root: str | None = None,
 ) -> EvidenceVerdict:
     """Run the consumer check and classify it. Read-only; raises for refusals and transient trouble."""
-    report = check_pack(store, PackRoot.parse(pack_root), scenario_id, list(outputs))
+    deep = deep_check_requested(policy)
+    report = check_pack(store, PackRoot.parse(pack_root), scenario_id, list(outputs), deep=deep)
     return classify_report(report, outputs, policy, stream_view_root)
 
 

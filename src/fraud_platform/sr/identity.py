@@ -62,7 +62,13 @@ def bundle_hash(
     gate_receipts: Sequence[Mapping[str, Any]],
     policy: Mapping[str, Any],
 ) -> str:
-    """sha256(cj1 {locators sorted by output_id, gate receipts sorted by gate_id, policy})."""
+    """sha256(cj1 {locators sorted by output_id, gate receipts sorted by gate_id, policy}).
+
+    A locator (from `oracle.check`) binds the committed attempt of one view, location-free:
+    `{output_id, stream_view_id, attempt_id, receipt_path, receipt_sha256, view_manifest_path,
+    view_manifest_sha256}` with paths relative to the pack root. A view re-sorted into another
+    attempt is another bundle, so READY can never stand for bytes it did not check.
+    """
     body = {
         "locators": sorted((dict(item) for item in locators), key=lambda item: str(item["output_id"])),
         "gate_receipts": sorted(

@@ -40,14 +40,14 @@ def test_a_sound_world_seals_ok_with_a_recomputable_pack_id_and_reseals_idempote
     root = landed(oracle_runtime, small_world.root)
     report = seal_pack(oracle_runtime.store, root, SCENARIO, oracle_runtime.tails())
     assert report.ok and report.written
-    pack = parse_pack_manifest(oracle_runtime.store.get(root.pack_manifest))
+    seal = parse_seal(oracle_runtime.store.get(root.seal))
+    pack = parse_pack_manifest(oracle_runtime.store.get(root.pack_manifest(seal.pack_manifest_sha256)))
     assert pack.world_key.scenario_id == SCENARIO and pack.world_key.seed == 42
     assert pack.world_key.manifest_fingerprint == small_world.manifest_fingerprint
     assert pack.engine_release == "unknown"  # the synthetic run receipt carries none
     assert {g.gate_id for g in pack.gates} >= {"gate.layer3.6B.validation", "gate.layer2.5B.validation"}
     assert all(g.status == "PASS" for g in pack.gates)
     assert pack.parquet_files_checked > 0
-    seal = parse_seal(oracle_runtime.store.get(root.seal))
     assert seal.seal_status == "SEALED_OK" and seal.oracle_pack_id == pack.oracle_pack_id
     again = seal_pack(oracle_runtime.store, root, SCENARIO, oracle_runtime.tails())
     assert again.ok and not again.written and again.seal == seal
@@ -72,9 +72,8 @@ def test_a_scenario_the_world_does_not_hold_is_refused_and_nothing_is_written(
         ["oracle", "seal", "--root", root.uri, "--scenario-id", "nope_v1", "--role", "operator"],
     )
     assert code == 2 and line["code"] == "SCENARIO_NOT_IN_WORLD"
-    assert (
-        oracle_runtime.store.head(root.seal) is None and oracle_runtime.store.head(root.pack_manifest) is None
-    )
+    assert oracle_runtime.store.head(root.seal) is None
+    assert not list(oracle_runtime.store.list(root.child("_oracle/pack_manifest/")))
 
 
 def test_sealing_needs_a_committed_landing(
@@ -127,7 +126,7 @@ def test_an_altered_bundle_file_seals_failed_with_gate_conflict(
 def test_an_index_listing_an_absent_file_seals_failed_with_gate_missing(
     local_substrates: LocalSubstrates, oracle_runtime: OracleRuntime, world_copy: Path
 ) -> None:
-    (_bundle(world_copy, "data/layer1/2A") / "sealed_inputs_2A.json").unlink()
+    (_bundle(world_copy, "data/layer1/2A") / "evidence" / "sealed_inputs_2A.json").unlink()
     _seal_fails_with(local_substrates, oracle_runtime, world_copy, "GATE_MISSING")
 
 

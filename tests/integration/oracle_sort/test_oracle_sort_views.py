@@ -15,7 +15,7 @@ from fraud_platform.cli.app import app
 from fraud_platform.core.errors import FailClosed
 from fraud_platform.engine.catalogue import load_catalogue
 from fraud_platform.oracle.check import check_pack
-from fraud_platform.oracle.layout import STREAM_VIEW_MANIFEST_NAME, PackRoot
+from fraud_platform.oracle.layout import STREAM_VIEW_MANIFEST_NAME, PackRoot, view_manifest_name
 from fraud_platform.oracle.runtime import OracleRuntime
 from fraud_platform.oracle.sort import SortOptions, ViewResult, sort_stream_views
 from fraud_platform.oracle.sort.closure.receipt import StreamSortReceipt, parse_receipt, parse_view_manifest
@@ -116,8 +116,9 @@ def test_default_views_are_sorted_complete_and_pass_the_consumer_check(
         assert pc.all(pc.greater_equal(ts.slice(1), ts.slice(0, len(ts) - 1))).as_py()
         assert receipt.sorted.min == [pc.min(ts).as_py()] and receipt.sorted.max == [pc.max(ts).as_py()]
         manifest_bytes = sort_runtime.store.get(
-            root.child(root.stream_view_dir(result.output_id) + STREAM_VIEW_MANIFEST_NAME)
+            root.child(root.stream_view_dir(result.output_id) + receipt.manifest.name)
         )
+        assert receipt.manifest.name == view_manifest_name(receipt.attempt_id)
         manifest = parse_view_manifest(manifest_bytes)
         assert manifest.parts == receipt.parts and manifest.attempt_id == receipt.attempt_id
     report = check_pack(sort_runtime.store, root, SCENARIO)
@@ -156,21 +157,25 @@ def test_crash_after_parts_then_rerun_commits_a_correct_view(
     assert check_pack(sort_runtime.store, root, SCENARIO, [EVENTS]).ok
 
 
-def test_crash_after_manifest_then_rerun_adopts_that_attempt(
+def test_crash_after_manifest_then_rerun_commits_a_new_attempt_and_never_adopts(
     sort_runtime: OracleRuntime, landed_root: Lander
 ) -> None:
     root = landed_root()
     with pytest.raises(_Crash):
         _sort(sort_runtime, root, [EVENTS], progress=_CrashAt("manifest_written"))
-    manifest = parse_view_manifest(
-        sort_runtime.store.get(root.child(root.stream_view_dir(EVENTS) + STREAM_VIEW_MANIFEST_NAME))
-    )
+    folder = root.child(root.stream_view_dir(EVENTS))
+    (orphan_key,) = [
+        info.key for info in sort_runtime.store.list(folder) if info.key.endswith(STREAM_VIEW_MANIFEST_NAME)
+    ]
+    orphan = parse_view_manifest(sort_runtime.store.get(S3Location(folder.bucket, orphan_key)))
+    assert orphan_key.endswith(view_manifest_name(orphan.attempt_id))
     assert sort_runtime.store.head(root.stream_receipt(EVENTS)) is None
     result = _sort(sort_runtime, root, [EVENTS])[0]
-    assert result.status == "adopted" and result.attempt_id == manifest.attempt_id
+    assert result.status == "created" and result.attempt_id != orphan.attempt_id
     receipt = _receipt(sort_runtime, root, EVENTS)
-    assert receipt.parts == manifest.parts
+    assert receipt.manifest.name == view_manifest_name(receipt.attempt_id)
     assert receipt.raw.multiset_digest == receipt.sorted.multiset_digest
+    assert orphan.row_count == receipt.sorted.row_count and orphan.parts != receipt.parts
 
 
 def test_unsealed_pack_is_refused_and_nothing_is_written(

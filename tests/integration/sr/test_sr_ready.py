@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 import uuid
 from collections.abc import Callable
@@ -57,6 +58,14 @@ def test_submit_reaches_ready_and_an_independent_consumer_reads_a_valid_ready(
     assert payload["scenario_run_id"] == outcome.scenario_run_id
     assert sorted(payload["oracle_pack_ref"]["stream_views"]) == payload["intended_outputs"]
     assert payload["facts_view_ref"] == outcome.refs["facts_view"]
+    for ref in payload["oracle_pack_ref"]["stream_views"].values():
+        # READY names the committed attempt: the receipt's bytes and the manifest it names, by SHA-256.
+        receipt = sr_site.store.get(S3Location.parse(ref["receipt_uri"]))
+        assert hashlib.sha256(receipt).hexdigest() == ref["receipt_sha256"]
+        assert json.loads(receipt)["attempt_id"] == ref["attempt_id"]
+        manifest = sr_site.store.get(S3Location.parse(ref["view_manifest_uri"]))
+        assert hashlib.sha256(manifest).hexdigest() == ref["view_manifest_sha256"]
+        assert f"/attempt={ref['attempt_id']}/" in ref["view_manifest_uri"]
 
     ledger = sr.runner.ledger(platform_run_id, outcome.scenario_run_id)
     signal = sr.store.get(ledger.ready_signal_location)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from fraud_platform.core.errors import FailClosed
-from fraud_platform.oracle.layout import PackRoot, default_root_uri, is_reserved
+from fraud_platform.oracle.layout import PackRoot, default_root_uri, is_reserved, view_manifest_name
 from fraud_platform.oracle.paths import check_landable, safe_relative_path
 
 
@@ -68,6 +68,13 @@ def test_pack_root_parsing_normalises_the_trailing_slash_and_refuses_bucket_root
     assert root.child("run_receipt.json").key == "oracle-store/local_parity/abc/run_receipt.json"
     assert root.relative("oracle-store/local_parity/abc/data/x") == "data/x"
     assert root.stream_receipt("o1").key.endswith("stream_view/ts_utc/output_id=o1/_stream_sort_receipt.json")
+    digest = "ab" * 32
+    assert (
+        root.pack_manifest(digest).key == f"oracle-store/local_parity/abc/_oracle/pack_manifest/{digest}.json"
+    )
+    assert view_manifest_name("0123456789abcdef") == "attempt=0123456789abcdef/_stream_view_manifest.json"
+    with pytest.raises(ValueError):
+        root.pack_manifest("../../_SEALED")
     for bad in ("s3://bucket/", "s3://bucket", "http://x/y", "s3://bucket/a/../b"):
         with pytest.raises(FailClosed) as caught:
             PackRoot.parse(bad)

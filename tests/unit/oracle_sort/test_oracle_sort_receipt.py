@@ -89,7 +89,7 @@ def _receipt(**changes: object) -> StreamSortReceipt:
         "tie_breakers": list(TIE_BREAKERS),
         "row_digest": RowDigestSpec.named("sha256"),
         "attempt_id": "0123456789abcdef",
-        "manifest": DocumentRef(name="_stream_view_manifest.json", sha256="1" * 64),
+        "manifest": DocumentRef(name="attempt=0123456789abcdef/_stream_view_manifest.json", sha256="1" * 64),
         "sources": [SourceFileRef(path="data/x/part-0.parquet", rows=10, sha256="2" * 64)],
         "raw": _side(),
         "sorted": _side(ordered=True),
@@ -124,3 +124,12 @@ def test_malformed_receipt_is_a_conflict() -> None:
     with pytest.raises(FailClosed) as refused:
         parse_receipt(b'{"schema_version": "fp.oracle.stream_sort_receipt.v1"}\n')
     assert refused.value.code == "STREAM_SORT_CONFLICT"
+
+
+def test_a_receipt_names_nothing_outside_its_own_attempt() -> None:
+    assert _receipt().attempt_problems() == []
+    legacy = _receipt(manifest=DocumentRef(name="_stream_view_manifest.json", sha256="1" * 64))
+    assert any("manifest" in problem for problem in legacy.attempt_problems())
+    other = "attempt=fedcba9876543210/part-000000.parquet"
+    stray = _receipt(parts=[ViewPart(name=other, rows=10, size=100, sha256="f" * 64)])
+    assert any(other in problem for problem in stray.attempt_problems())

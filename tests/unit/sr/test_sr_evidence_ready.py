@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from typing import Any
 
@@ -10,9 +11,9 @@ import pytest
 
 from fraud_platform.core.canonical import canonical_bytes
 from fraud_platform.core.errors import FailClosed
-from fraud_platform.oracle.check import CheckFailure, CheckReport
+from fraud_platform.oracle.check import CheckFailure, CheckReport, ViewLocator
 from fraud_platform.sr.documents import FactsView, RunFlags
-from fraud_platform.sr.evidence import Verdict, classify_report
+from fraud_platform.sr.evidence import Verdict, classify_report, deep_check_requested
 from fraud_platform.sr.identity import ready_message_id
 from fraud_platform.sr.messages import ready_json_schema
 from fraud_platform.sr.ready import build_ready_message, ready_message_bytes
@@ -35,8 +36,24 @@ RECEIPTS = (
 )
 
 
+def _locator(output_id: str, attempt_id: str = "a1" * 8, receipt_sha256: str = "5" * 64) -> ViewLocator:
+    return ViewLocator(
+        output_id=output_id,
+        stream_view_id="7" * 64,
+        attempt_id=attempt_id,
+        root=ROOT,
+        view_dir=f"stream_view/ts_utc/output_id={output_id}/",
+        receipt_sha256=receipt_sha256,
+        view_manifest_name=f"attempt={attempt_id}/_stream_view_manifest.json",
+        view_manifest_sha256="6" * 64,
+        parts=1,
+        rows=10,
+        bytes=100,
+    )
+
+
 def _report(*failures: tuple[str, str]) -> CheckReport:
-    views = {} if failures else {o: f"{ROOT}stream_view/ts_utc/output_id={o}/" for o in OUTPUTS}
+    views = {} if failures else {o: _locator(o) for o in OUTPUTS}
     return CheckReport(
         root=ROOT,
         scenario_id="baseline_v1",
@@ -56,6 +73,22 @@ def test_a_clean_report_is_ready_with_location_free_locators() -> None:
     assert all("s3://" not in json.dumps(loc) for loc in verdict.locators)
     moved = CheckReport(**{**_report().__dict__, "root": ROOT.replace("fp-object-store", "shadow-bucket")})
     assert classify_report(moved, OUTPUTS, {"p": 1}).bundle_hash == verdict.bundle_hash
+
+
+@pytest.mark.parametrize(
+    "change", [{"attempt_id": "b2" * 8}, {"receipt_sha256": "9" * 64}], ids=["attempt", "receipt"]
+)
+def test_the_bundle_hash_binds_the_committed_attempt_and_its_receipt(change: dict[str, str]) -> None:
+    report = _report()
+    first = OUTPUTS[0]
+    other = dataclasses.replace(
+        report, stream_views={**report.stream_views, first: _locator(first, **change)}
+    )
+    before, after = classify_report(report, OUTPUTS, {}), classify_report(other, OUTPUTS, {})
+    assert before.bundle_hash != after.bundle_hash
+    locator = next(loc for loc in after.locators if loc["output_id"] == first)
+    assert set(change.items()) <= set(locator.items())
+    assert locator["receipt_path"] == f"stream_view/ts_utc/output_id={first}/_stream_sort_receipt.json"
 
 
 @pytest.mark.parametrize(
@@ -138,8 +171,22 @@ def test_the_ready_message_is_a_pure_function_of_the_facts_view_and_matches_its_
     document = json.loads(ready_message_bytes(first))
     jsonschema.validate(document, ready_json_schema())
     assert document["kind"] == "READY" and document["message_id"] == view.message_id
-    assert document["payload"]["oracle_pack_ref"]["stream_views"].keys() == set(OUTPUTS)
+    views = document["payload"]["oracle_pack_ref"]["stream_views"]
+    assert views.keys() == set(OUTPUTS) and document["payload"]["schema_version"] == "fp.sr.ready.v2"
+    for output_id, ref in views.items():
+        assert (
+            ref["receipt_uri"] == f"{ROOT}stream_view/ts_utc/output_id={output_id}/_stream_sort_receipt.json"
+        )
+        assert ref["view_manifest_uri"].endswith(f"/attempt={ref['attempt_id']}/_stream_view_manifest.json")
+        assert ref["receipt_sha256"] == "5" * 64
     assert ready_message_bytes(first) == canonical_bytes(document)
+
+
+def test_a_v1_folder_locator_no_longer_validates() -> None:
+    document = json.loads(ready_message_bytes(build_ready_message(_view(), "s3://b/x.json")))
+    document["payload"]["oracle_pack_ref"]["stream_views"][OUTPUTS[0]] = f"{ROOT}stream_view/"
+    with pytest.raises(jsonschema.ValidationError):
+        jsonschema.validate(document, ready_json_schema())
 
 
 def test_a_facts_view_whose_message_id_does_not_recompute_is_refused() -> None:
@@ -153,3 +200,18 @@ def test_an_extra_field_breaks_the_ready_schema() -> None:
     document["payload"]["surprise"] = 1
     with pytest.raises(jsonschema.ValidationError):
         jsonschema.validate(document, ready_json_schema())
+
+
+@pytest.mark.parametrize(
+    ("policy", "deep"),
+    [
+        ({}, False),
+        ({"sr": {"gate_posture": "no_pass_no_read"}}, False),
+        ({"sr": {"deep_check": "yes"}}, False),
+        ({"sr": {"deep_check": True}}, True),
+    ],
+)
+def test_only_an_explicit_true_policy_flag_asks_for_the_deep_check(
+    policy: dict[str, Any], deep: bool
+) -> None:
+    assert deep_check_requested(policy) is deep

@@ -2,7 +2,7 @@
 
 Layout (one job per module):
 
-- `run`: the driver (`sort_stream_views`): per output, adopt, resume or build a view and commit it;
+- `run`: the driver (`sort_stream_views`): per output, confirm a committed view or build a fresh attempt and commit it;
 - `pack`: the sealed-pack preconditions the sort (and the consumer check) start from;
 - `source`: the landed Parquet sources of one output, their schema and the `--window-days` windows;
 - `engine`: the DuckDB sort and the raw-side scan;

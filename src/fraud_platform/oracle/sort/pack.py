@@ -77,9 +77,15 @@ def load_sealed_pack(store: ObjectStore, root: PackRoot, scenario_id: str) -> Se
             f"{root.uri} is sealed {seal.seal_status}",
             {"root": root.uri, "failures": [failure.model_dump() for failure in seal.failures][:20]},
         )
-    manifest_bytes = read_optional(store, root.pack_manifest)
+    # Follow the commit object: the content-addressed manifest `_SEALED.json` names, never a listing.
+    manifest_location = root.pack_manifest(seal.pack_manifest_sha256)
+    manifest_bytes = read_optional(store, manifest_location)
     if manifest_bytes is None:
-        raise FailClosed(PACK_MANIFEST_INVALID, f"{root.uri} has no pack manifest", {"root": root.uri})
+        raise FailClosed(
+            PACK_MANIFEST_INVALID,
+            f"{root.uri} has no pack manifest {seal.pack_manifest_sha256} (the one its seal names)",
+            {"root": root.uri, "uri": manifest_location.uri},
+        )
     if sha256_hex(manifest_bytes) != seal.pack_manifest_sha256:
         raise FailClosed(
             PACK_MANIFEST_INVALID, "the pack manifest is not the one the seal binds", {"root": root.uri}

@@ -5,17 +5,22 @@ For each output (default: the catalogue's six traffic and context outputs):
 1. a committed receipt bound to this pack, output and sort keys, whose parts are all present →
    skipped (a rerun converges); a receipt bound to anything else → STREAM_SORT_CONFLICT;
 2. the sources are the landed Parquet files of the sealed scenario's partition (landing manifest);
-3. no view manifest yet → a fresh attempt: one scan of the sources feeds the raw digests and the
-   DuckDB sort, whose output is cut into parts under `attempt={attempt_id}/` (write-once);
-   a view manifest already there (a run that died before its receipt) → that attempt is adopted:
-   its raw side is recomputed by a scan of the sources (no sort) and its parts are proven again;
+3. a fresh attempt with a new random `attempt_id`: one scan of the sources feeds the raw digests and
+   the DuckDB sort, whose output is cut into parts under `attempt={attempt_id}/` (write-once);
 4. each part is HEADed and read back as soon as it is stored (on a proof thread, while the sort
    goes on); the sorted side of the proof is computed from those bytes only;
 5. the proof must hold (closure.require_closure), else nothing is committed;
-6. `_stream_view_manifest.json` (write-once), then `_stream_sort_receipt.json` LAST: the commit.
+6. `attempt={attempt_id}/_stream_view_manifest.json` (write-once, attempt-scoped), then
+   `_stream_sort_receipt.json` LAST: the commit, naming the attempt and the manifest's SHA-256.
 
-A crash anywhere leaves either no receipt (rerun converges: orphan attempt folders are never named
-by a receipt) or a committed view. Nothing is renamed, overwritten or deleted.
+Nothing with a fixed name is written before the receipt, so no uncommitted attempt is ever adopted
+and an attempt whose proof failed can never block the view. Crash points and outcomes:
+- during the parts, after them, after the proof, after the manifest: no receipt; the orphan
+  attempt folder is never named by a receipt and a rerun starts a new attempt and commits it;
+- after the receipt: committed; a rerun confirms it (binding, proof, parts present) and skips.
+Two sorters racing on one output each write their own attempt; the receipt's `If-None-Match`
+elects one, and the loser confirms the winner's receipt (same raw side, parts present) and
+reports `confirmed`. Nothing is renamed, overwritten or deleted.
 """
 
 from __future__ import annotations
@@ -33,7 +38,7 @@ from fraud_platform.core.errors import FailClosed
 from fraud_platform.core.time import Clock, SystemClock
 from fraud_platform.engine.catalogue import EngineCatalogue, OutputSpec, load_catalogue
 from fraud_platform.oracle._store import read_optional, write_once
-from fraud_platform.oracle.layout import STREAM_VIEW_MANIFEST_NAME, PackRoot
+from fraud_platform.oracle.layout import PackRoot, view_manifest_name
 from fraud_platform.oracle.sort._reasons import STREAM_SORT_CONFLICT, STREAM_SORT_SOURCE_MISSING
 from fraud_platform.oracle.sort.closure.digest import DEFAULT_ROW_HASH, RowHasher
 from fraud_platform.oracle.sort.closure.receipt import (
@@ -48,10 +53,9 @@ from fraud_platform.oracle.sort.closure.receipt import (
     closure_problems,
     compute_stream_view_id,
     parse_receipt,
-    parse_view_manifest,
     require_closure,
 )
-from fraud_platform.oracle.sort.engine import DuckSettings, RawSide, scan_raw, sort_to_parts
+from fraud_platform.oracle.sort.engine import DuckSettings, RawSide, sort_to_parts
 from fraud_platform.oracle.sort.pack import SealedPack, load_sealed_pack
 from fraud_platform.oracle.sort.pipeline import BackgroundConsumer
 from fraud_platform.oracle.sort.readback import SortedSide, check_parts_present
@@ -90,7 +94,7 @@ class SortProgress(Protocol):
         ...
 
     def stage(self, output_id: str, stage: str) -> None:
-        """A milestone: parts_written, proven, manifest_written, committed, skipped."""
+        """A milestone: parts_written, proven, manifest_written, committed, confirmed, skipped."""
         ...
 
 
@@ -118,7 +122,7 @@ class ViewResult:
 
     output_id: str
     stream_view_id: str
-    status: str  # created | adopted | skipped
+    status: str  # created | skipped (committed before) | confirmed (another sorter won the race)
     rows: int
     receipt_uri: str
     view_uri: str
@@ -226,40 +230,19 @@ def _sort_one(context: _Context, spec: OutputSpec) -> ViewResult:
     def _advance(rows: int) -> None:
         context.progress.advanced(output_id, rows)
 
-    manifest_location = folder.child(STREAM_VIEW_MANIFEST_NAME)
-    existing = read_optional(context.store, manifest_location)
     with _hasher(context, sources) as raw_hasher, _hasher(context, sources) as view_hasher:
         raw = RawSide(sort_keys, raw_hasher)
-
-        def _sorted_side() -> SortedSide:
-            return SortedSide(
-                context.store, context.fs, folder, sources.schema, sort_keys, view_hasher,
-                batch_rows=context.options.batch_rows, on_rows=_advance,
-            )  # fmt: skip
-
-        view = _sorted_side()
-        if existing is None:
-            status = "created"
-            manifest = _fresh_attempt(context, spec, view_id, sources, windows, raw, view, folder, _advance)
-        else:
-            status = "adopted"
-            manifest = _adoptable(existing, pack, output_id, sort_keys)
-            scan_raw(sources, raw, _advance)
-            for part in manifest.parts:
-                view.add_part(part)
+        view = SortedSide(
+            context.store, context.fs, folder, sources.schema, sort_keys, view_hasher,
+            batch_rows=context.options.batch_rows, on_rows=_advance,
+        )  # fmt: skip
+        manifest = _fresh_attempt(context, spec, view_id, sources, windows, raw, view, folder, _advance)
         raw_summary = raw.summary()
         require_closure(output_id, raw_summary, view.summary(), manifest.parts)
-        context.progress.stage(output_id, "proven")
-        manifest_bytes = manifest.to_bytes()
-        if existing is None and not _write_manifest(context, manifest_location, manifest_bytes):
-            # Another sorter wrote its manifest first: prove and commit that attempt instead.
-            status = "adopted"
-            manifest_bytes = context.store.get(manifest_location)
-            manifest = _adoptable(manifest_bytes, pack, output_id, sort_keys)
-            view = _sorted_side()
-            for part in manifest.parts:
-                view.add_part(part)
-            require_closure(output_id, raw_summary, view.summary(), manifest.parts)
+    context.progress.stage(output_id, "proven")
+    manifest_name = view_manifest_name(manifest.attempt_id)
+    manifest_bytes = manifest.to_bytes()
+    write_once(context.store, folder.child(manifest_name), manifest_bytes, STREAM_SORT_CONFLICT)
     context.progress.stage(output_id, "manifest_written")
     receipt = StreamSortReceipt(
         stream_view_id=view_id,
@@ -271,15 +254,28 @@ def _sort_one(context: _Context, spec: OutputSpec) -> ViewResult:
         row_digest=RowDigestSpec.named(context.options.row_hash),
         window_days=manifest.window_days,
         attempt_id=manifest.attempt_id,
-        manifest=DocumentRef(name=STREAM_VIEW_MANIFEST_NAME, sha256=sha256_hex(manifest_bytes)),
+        manifest=DocumentRef(name=manifest_name, sha256=sha256_hex(manifest_bytes)),
         sources=[SourceFileRef(path=f.path, rows=f.rows, sha256=f.sha256) for f in sources.files],
         raw=raw_summary,
         sorted=view.summary(),
         parts=manifest.parts,
     )
-    write_once(context.store, receipt_location, receipt.to_bytes(), STREAM_SORT_CONFLICT)
+    if not _commit_receipt(context.store, receipt_location, receipt.to_bytes()):
+        # Another sorter committed first: its receipt must be one we would accept, over our sources.
+        winner = _confirm_committed(
+            context, folder, context.store.get(receipt_location), output_id, sort_keys
+        )
+        same_hash = winner.row_digest == receipt.row_digest
+        if winner.sources != receipt.sources or (same_hash and winner.raw != raw_summary):
+            raise FailClosed(
+                STREAM_SORT_CONFLICT,
+                f"{output_id}: the receipt that won the race proves other rows than these sources",
+                {"output_id": output_id, "winner_attempt_id": winner.attempt_id},
+            )
+        context.progress.stage(output_id, "confirmed")
+        return _result(context, spec, winner, "confirmed", started)
     context.progress.stage(output_id, "committed")
-    return _result(context, spec, receipt, status, started)
+    return _result(context, spec, receipt, "created", started)
 
 
 def _hasher(context: _Context, sources: SourceSet) -> RowHasher:
@@ -342,22 +338,10 @@ def _fresh_attempt(
     )
 
 
-def _adoptable(data: bytes, pack: SealedPack, output_id: str, sort_keys: list[str]) -> StreamViewManifest:
-    manifest = parse_view_manifest(data)
-    problems = manifest.binding_problems(pack.oracle_pack_id, output_id, sort_keys)
-    if problems:
-        raise FailClosed(
-            STREAM_SORT_CONFLICT,
-            f"{output_id}: an uncommitted view manifest belongs elsewhere: {problems[0]}",
-            {"output_id": output_id, "problems": problems},
-        )
-    return manifest
-
-
-def _write_manifest(context: _Context, location: S3Location, data: bytes) -> bool:
-    """Write the manifest once; False when another sorter's (different) manifest is already there."""
+def _commit_receipt(store: ObjectStore, location: S3Location, data: bytes) -> bool:
+    """Write the receipt once; False when another sorter's receipt is already there (it won)."""
     try:
-        context.store.put_if_absent(location, data, content_type="application/json")
+        store.put_if_absent(location, data, content_type="application/json")
     except FailClosed as error:
         if error.code == OBJECT_CONFLICT:
             return False
@@ -371,6 +355,7 @@ def _confirm_committed(
     receipt = parse_receipt(data)
     problems = receipt.binding_problems(context.pack.oracle_pack_id, output_id, sort_keys)
     problems += closure_problems(receipt.raw, receipt.sorted, receipt.parts)
+    problems += receipt.attempt_problems()
     if problems:
         raise FailClosed(
             STREAM_SORT_CONFLICT,

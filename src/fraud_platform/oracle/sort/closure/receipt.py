@@ -2,7 +2,9 @@
 
 A view is committed by `_stream_sort_receipt.json` (written last, write-once). The receipt binds the
 view to its pack (`oracle_pack_id`, world key), its output and sort keys (`stream_view_id`), the raw
-source files (by the SHA-256 the landing recorded) and the parts written, and proves:
+source files (by the SHA-256 the landing recorded) and exactly one attempt: `attempt_id`, the parts
+written under `attempt={attempt_id}/` and that attempt's view manifest by name and SHA-256 (nothing
+outside the attempt folder, so orphan attempts beside it are never read). It proves:
 
 - raw and sorted hold the same rows: equal `row_count`, equal multiset digests (sum of fprow1 row
   digests mod 2^bits, the row hash named in `row_digest`; see `closure_digest` and
@@ -27,6 +29,7 @@ from pydantic import Field
 from fraud_platform.core.canonical import canonical_bytes, sha256_hex
 from fraud_platform.core.errors import FailClosed
 from fraud_platform.oracle._models import HEX64, StrictModel, document_bytes, parse_document
+from fraud_platform.oracle.layout import view_manifest_name
 from fraud_platform.oracle.pack import WorldKey
 from fraud_platform.oracle.sort._reasons import STREAM_SORT_CLOSURE_FAILED, STREAM_SORT_CONFLICT
 from fraud_platform.oracle.sort.closure.digest import ROW_HASH_BITS
@@ -145,7 +148,7 @@ class DocumentRef(StrictModel):
 
 
 class StreamViewManifest(StrictModel):
-    """`_stream_view_manifest.json`: what a (proven) attempt wrote; written just before the receipt."""
+    """`attempt={attempt_id}/_stream_view_manifest.json`: what a proven attempt wrote, just before the receipt."""
 
     schema_version: Literal["fp.oracle.stream_view_manifest.v1"] = "fp.oracle.stream_view_manifest.v1"
     stream_view_id: str = Field(pattern=HEX64)
@@ -194,6 +197,17 @@ class StreamSortReceipt(StrictModel):
     def binding_problems(self, oracle_pack_id: str, output_id: str, sort_keys: Sequence[str]) -> list[str]:
         """Why this receipt does not belong to (pack, output, sort keys); empty when it does."""
         return _binding_problems(self, oracle_pack_id, output_id, sort_keys)
+
+    def attempt_problems(self) -> list[str]:
+        """Why the receipt names anything outside its own attempt folder; empty when it does not."""
+        problems: list[str] = []
+        if self.manifest.name != view_manifest_name(self.attempt_id):
+            problems.append(f"manifest {self.manifest.name} is not attempt {self.attempt_id}'s")
+        folder = f"attempt={self.attempt_id}/"
+        outside = [part.name for part in self.parts if not part.name.startswith(folder)]
+        if outside:
+            problems.append(f"parts outside attempt {self.attempt_id}: {outside[:3]}")
+        return problems
 
 
 def _binding_problems(
