@@ -10,9 +10,11 @@ from fraud_platform.cli.options import JsonFlag, WorldDirOption
 from fraud_platform.cli.output import Output
 from fraud_platform.cli.runner import CheckFailed, run_command
 from fraud_platform.engine import LocalWorldReader, load_catalogue, read_run_receipt, verify_gates_for_outputs
+from fraud_platform.engine.gates import gate_status_code
 from fraud_platform.engine.synth import (
     DEFAULT_DAYS,
     DEFAULT_FILES_PER_OUTPUT,
+    parse_layout,
     synth_step_count,
     synthesize_world,
 )
@@ -37,6 +39,12 @@ def synth(
     days: int = typer.Option(
         DEFAULT_DAYS, "--days", metavar="N", min=1, help="Days the timestamps spread over."
     ),
+    fraud_stream_layout: str = typer.Option(
+        "many",
+        "--fraud-stream-layout",
+        metavar="LAYOUT",
+        help="s3_event_stream_with_fraud_6B as one file per scenario (single, upstream HEAD) or cut in parts (many).",
+    ),
     json_mode: JsonFlag = False,
 ) -> None:
     """Write a complete, sealed synthetic world (deterministic: same arguments, same bytes)."""
@@ -49,7 +57,14 @@ def synth(
                 progress.update(task, advance=1, description=label)
 
             info = synthesize_world(
-                out_dir, seed, scenario_id, flows, files_per_output, days, on_step=on_step
+                out_dir,
+                seed,
+                scenario_id,
+                flows,
+                files_per_output,
+                days,
+                fraud_stream_layout=parse_layout(fraud_stream_layout),
+                on_step=on_step,
             )
         out.result(info.to_json())
 
@@ -84,7 +99,7 @@ def verify(
         if not json_mode:
             payload.pop("gates")  # the table above already shows them
         if not verdict.ok:
-            raise CheckFailed(f"GATE_{verdict.status}", payload)
+            raise CheckFailed(gate_status_code(verdict.status), payload)
         out.result(payload)
 
     run_command(json_mode, body)

@@ -3,7 +3,9 @@
 Public API (see docs/profiles.md):
 
 - :func:`load_profile` → :class:`Profile`, every `${VAR}` pin resolved or `PIN_MISSING`;
-- :func:`role_credentials` / :func:`kafka_settings`: a role's S3 key pair and Kafka settings;
+- :func:`role_credentials` / :func:`kafka_settings`: a role's S3 key pair and Kafka settings, as
+  config's own :class:`S3Credentials` / :class:`KafkaSettings` (the adapters take them; config imports
+  nothing from substrate);
 - :func:`config_digest` / :func:`redacted_view`: the secret-free face of a profile;
 - :func:`run_flags` / :func:`assert_not_rehearsal_pass`: the dev_min rehearsal rules;
 - :func:`check_shipped_conformance` / :func:`compare_key_sets`: same keys in every profile;
@@ -31,6 +33,7 @@ from fraud_platform.config.loader import (
 )
 from fraud_platform.config.rehearsal import REHEARSAL_ENV, assert_not_rehearsal_pass, run_flags
 from fraud_platform.config.schema import Profile
+from fraud_platform.config.settings import KafkaSettings, S3Credentials
 from fraud_platform.config.shipped import profile_names
 from fraud_platform.config.view import config_digest, redacted_view
 
@@ -40,8 +43,10 @@ __all__ = [
     "REHEARSAL_ENV",
     "ROLES",
     "ConformanceReport",
+    "KafkaSettings",
     "PinStatus",
     "Profile",
+    "S3Credentials",
     "assert_not_rehearsal_pass",
     "check_role",
     "check_shipped_conformance",

@@ -40,6 +40,7 @@ from fraud_platform.eb.topics import TOPICS
 from fraud_platform.operate._reasons import PREFLIGHT_CONFIG_DRIFT
 from fraud_platform.operate.manifest import RunManifest
 from fraud_platform.substrate import factory
+from fraud_platform.substrate._reasons import BUS_TOPIC_MISMATCH, BUS_TOPIC_MISSING
 from fraud_platform.substrate.objectstore.port import ObjectStore, S3Location
 from fraud_platform.substrate.state import ping as ping_state
 
@@ -49,8 +50,6 @@ KAFKA_METADATA_TIMEOUT_S = 3.0
 """Short on purpose: a broker that is down must fail preflight in seconds, not minutes."""
 
 _OK = "OK"
-_TOPIC_MISSING = "BUS_TOPIC_MISSING"
-_TOPIC_MISMATCH = "BUS_TOPIC_MISMATCH"
 _RUN_WILDCARD = "fraud-platform/*/"
 
 
@@ -152,14 +151,14 @@ def _topics_probe(
         present = admin.list_topics(timeout_s=KAFKA_METADATA_TIMEOUT_S)
         missing = sorted(name for name in expected if name not in present)
         if missing:
-            return _TOPIC_MISSING, f"missing topics: {', '.join(missing)}"
+            return BUS_TOPIC_MISSING, f"missing topics: {', '.join(missing)}"
         wrong = sorted(
             f"{name} has {present[name]} partitions, catalogue says {partitions}"
             for name, partitions in expected.items()
             if partitions is not None and present[name] != partitions
         )
         if wrong:
-            return _TOPIC_MISMATCH, "; ".join(wrong)
+            return BUS_TOPIC_MISMATCH, "; ".join(wrong)
         return _OK, f"{len(expected)} topics present"
 
     return probe

@@ -39,12 +39,11 @@ from fraud_platform.sr.documents import (
     parse_ledger_document,
 )
 from fraud_platform.sr.identity import validate_scenario_run_id
+from fraud_platform.substrate._reasons import OBJECT_CONFLICT, OBJECT_MISSING
 from fraud_platform.substrate.objectstore.port import ObjectStore, PutOutcome, S3Location
 
 __all__ = ["EVENT_SUFFIX", "SrLedger", "facts_view_identity"]
 
-_OBJECT_MISSING = "OBJECT_MISSING"
-_OBJECT_CONFLICT = "OBJECT_CONFLICT"
 EVENT_SUFFIX = ".json"
 
 
@@ -115,7 +114,7 @@ class SrLedger:
         try:
             data, etag = self.store.get_with_etag(self.status_location)
         except PlatformError as error:
-            if error.code != _OBJECT_MISSING:
+            if error.code != OBJECT_MISSING:
                 raise
             return None
         status = parse_ledger_document(RunStatus, data, self.status_location.uri)
@@ -177,7 +176,7 @@ class SrLedger:
                 self.facts_view_location, document_bytes(view), content_type="application/json"
             )
         except PlatformError as error:
-            if error.code != _OBJECT_CONFLICT:
+            if error.code != OBJECT_CONFLICT:
                 raise
             committed = self.read_facts_view()
             if committed is None or facts_view_identity(committed) != facts_view_identity(view):
@@ -215,7 +214,7 @@ class SrLedger:
         try:
             return self.store.put_if_absent(location, data, content_type="application/json")
         except PlatformError as error:
-            if error.code != _OBJECT_CONFLICT:
+            if error.code != OBJECT_CONFLICT:
                 raise
             raise FailClosed(
                 conflict,
@@ -227,7 +226,7 @@ class SrLedger:
         try:
             return self.store.get(location)
         except PlatformError as error:
-            if error.code != _OBJECT_MISSING:
+            if error.code != OBJECT_MISSING:
                 raise
             return None
 

@@ -14,12 +14,12 @@ from fraud_platform.core.canonical import parse_json_bytes
 from fraud_platform.core.errors import FailClosed, PlatformError
 from fraud_platform.obs.evidence import RunEvidence
 from fraud_platform.sr._reasons import PLATFORM_RUN_STALE, PLATFORM_RUN_UNKNOWN
+from fraud_platform.substrate._reasons import OBJECT_MISSING
 from fraud_platform.substrate.objectstore.port import ObjectStore
 
 __all__ = ["RUN_COMPLETED_NAME", "check_platform_run"]
 
 RUN_COMPLETED_NAME = "run_completed.json"
-_OBJECT_MISSING = "OBJECT_MISSING"
 
 
 def check_platform_run(store: ObjectStore, profile: Profile, platform_run_id: str) -> None:
@@ -34,7 +34,7 @@ def check_platform_run(store: ObjectStore, profile: Profile, platform_run_id: st
     try:
         data = store.get(run.run_manifest)
     except PlatformError as error:
-        if error.code != _OBJECT_MISSING:
+        if error.code != OBJECT_MISSING:
             raise
         raise FailClosed(
             PLATFORM_RUN_UNKNOWN,

@@ -21,8 +21,10 @@ from __future__ import annotations
 
 import dataclasses
 import secrets
+import time
 from typing import Any
 
+from fraud_platform.config.faults import sr_pause
 from fraud_platform.config.rehearsal import run_flags
 from fraud_platform.config.schema import Profile
 from fraud_platform.core.errors import PlatformError
@@ -53,6 +55,20 @@ __all__ = ["AFTER_FACTS_VIEW", "AFTER_STATUS_READY", "DEFAULT_LEASE_S", "FaultHo
 
 DEFAULT_LEASE_S = 10.0
 """How long a lease lasts without renewal: a SIGKILLed driver blocks its run for at most this long."""
+
+
+def _pause_hook(profile: Profile) -> FaultHook | None:
+    """The test-only pause of `FP_TEST_SR_PAUSE_AT` (config.faults), or None: lets a test kill a real
+    `fp sr submit` at a known commit point while it holds the lease (refused on a real dev_min)."""
+    pause = sr_pause(profile)
+    if pause is None:
+        return None
+
+    def hook(point: str) -> None:
+        if point == pause.point:
+            time.sleep(pause.seconds)
+
+    return hook
 
 
 class ScenarioRunner:
@@ -91,7 +107,7 @@ class ScenarioRunner:
         self.actor = actor
         self.journal = RunJournal(profile, self.clock, self.emitter, actor)
         self.transitions = Transitions(self.clock, self.journal)
-        self.evidence = EvidenceStep(store, self.transitions, faults)
+        self.evidence = EvidenceStep(store, self.transitions, faults or _pause_hook(profile))
 
     @property
     def bucket(self) -> str:

@@ -18,10 +18,9 @@ from fraud_platform.sr.documents import RunPlan, RunStatus
 from fraud_platform.sr.journal import RunJournal
 from fraud_platform.sr.ledger import SrLedger
 from fraud_platform.sr.states import RunState, check_transition
+from fraud_platform.substrate._reasons import OBJECT_CAS_CONFLICT
 
 __all__ = ["Transitions"]
-
-_CAS_CONFLICT = "OBJECT_CAS_CONFLICT"
 
 
 class Transitions:
@@ -73,7 +72,7 @@ class Transitions:
         try:
             return ledger.swap_status(status, etag)
         except PlatformError as error:
-            if error.code != _CAS_CONFLICT:
+            if error.code != OBJECT_CAS_CONFLICT:
                 raise
             raise TransientError(
                 SR_STATUS_CONTENDED,

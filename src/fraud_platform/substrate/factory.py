@@ -1,8 +1,11 @@
 """The one place that turns credentials and settings into adapters behind the substrate ports.
 
 Callers depend on the ports (`ObjectStore`, `BusProducer`, …); only this module knows that the
-implementations are boto3, confluent-kafka and SQLAlchemy. Nothing here contacts a substrate:
-failures to reach one surface on first use, as TransientError with the port's `*_UNAVAILABLE` code.
+implementations are boto3, confluent-kafka and SQLAlchemy. The settings it takes (`S3Credentials`,
+`KafkaSettings`) are config's types (`fraud_platform.config.settings`): config resolves them from a
+profile, the adapters consume them, and config never imports substrate. Nothing here contacts a
+substrate: failures to reach one surface on first use, as TransientError with the port's
+`*_UNAVAILABLE` code.
 """
 
 from __future__ import annotations
@@ -10,8 +13,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
-from fraud_platform.substrate.bus.port import BusAdmin, BusConsumer, BusProducer, KafkaSettings
-from fraud_platform.substrate.objectstore.port import ObjectStore, S3Credentials
+from fraud_platform.config.settings import KafkaSettings, S3Credentials
+from fraud_platform.substrate.bus.port import BusAdmin, BusConsumer, BusProducer
+from fraud_platform.substrate.objectstore.port import ObjectStore
 
 if TYPE_CHECKING:
     from sqlalchemy import Engine

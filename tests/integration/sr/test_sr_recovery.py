@@ -12,8 +12,10 @@ from typing import Any
 import pytest
 
 from fraud_platform.config import Profile
+from fraud_platform.core.errors import TransientError
 from fraud_platform.core.time import FixedClock
 from fraud_platform.sr import AFTER_FACTS_VIEW, AFTER_STATUS_READY, RunRequest, RunState, SrOutcome, SrRuntime
+from fraud_platform.sr._reasons import SR_RUN_IN_PROGRESS
 from fraud_platform.sr.identity import scenario_run_id
 
 pytestmark = pytest.mark.integration
@@ -88,13 +90,22 @@ def test_crash_between_status_ready_and_publish_is_finished_by_reemit_or_the_nex
     survivor = open_sr(pinned, clock=clock, lease_s=LEASE_S)
     status = survivor.status(scenario_run_id(by_reemit.run_equivalence_key))
     assert status.outcome.state is RunState.READY and status.outcome.code == "SR_RUN_IN_PROGRESS"
+    ledger = survivor.runner.ledger(first_run, scenario_run_id(by_reemit.run_equivalence_key))
+    records_before = len(ledger.read_records())
+    with pytest.raises(TransientError) as held:  # the dead driver's lease still fences the run
+        survivor.reemit(scenario_run_id(by_reemit.run_equivalence_key), platform_run_id=first_run)
+    assert held.value.code == SR_RUN_IN_PROGRESS
+    assert len(ledger.read_records()) == records_before  # refused before any ledger write
+    assert control_reader.messages_for(first_run, 0, settle_s=0.5) == []
+
+    clock.advance(LEASE_S + 1)
     reemitted = survivor.reemit(scenario_run_id(by_reemit.run_equivalence_key), platform_run_id=first_run)
     assert reemitted.ok and reemitted.message_id == status.outcome.message_id
-    after = survivor.submit(by_reemit)  # READY and delivered: nothing more to do, even under a held lease
+    assert ledger.record_events()[-1] == "READY_REEMITTED"
+    after = survivor.submit(by_reemit)  # READY and delivered: nothing more to do
     assert after.ok and not after.leader
     assert len(control_reader.messages_for(first_run, 1)) == 1
 
-    clock.advance(LEASE_S + 1)
     finished = survivor.submit(by_submit)
     assert finished.ok and finished.leader and finished.published
     again = survivor.submit(by_submit)

@@ -75,8 +75,31 @@ def reader(request: pytest.FixtureRequest, tmp_path: Path) -> WorldReader:
     return _local(tmp_path) if request.param == "local" else _s3()
 
 
-def test_readers_satisfy_the_protocol(reader: WorldReader) -> None:
-    assert isinstance(reader, WorldReader)
+def test_local_and_s3_readers_give_the_same_answer_to_every_call(tmp_path: Path) -> None:
+    """The port's promise is behaviour, not method names: one world read through either reader is one world.
+
+    The S3 side holds a sibling root sharing the key prefix (`run10/`) and a folder marker, so an S3
+    reader that matched raw key prefixes, or listed markers as files, would answer differently.
+    """
+    local, s3 = _local(tmp_path), _s3()
+    for relative, data in FILES.items():
+        assert local.read_bytes(relative) == s3.read_bytes(relative) == data
+        assert local.exists(relative) and s3.exists(relative)
+    for absent in ("data/a/b/alien.txt", "data/a", "run_receipt.json.bak"):
+        assert not local.exists(absent) and not s3.exists(absent)
+    for prefix in (
+        "",
+        "data",
+        "data/a",
+        "data/a/b",
+        "data/a/b/",
+        "data/a/bc",
+        "data/a/b/deep",
+        "logs",
+        "none",
+    ):
+        assert local.list(prefix) == s3.list(prefix)
+    assert s3.list("data/a") == sorted(k for k in FILES if k.startswith("data/a/"))
 
 
 def test_read_and_exists(reader: WorldReader) -> None:

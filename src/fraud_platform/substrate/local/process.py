@@ -20,14 +20,17 @@ from pathlib import Path
 
 from fraud_platform.core.errors import TransientError
 from fraud_platform.core.time import Clock, SystemClock
-from fraud_platform.substrate.local._reasons import SUBSTRATE_STOP_FAILED
+from fraud_platform.substrate.local._reasons import SUBSTRATE_START_FAILED, SUBSTRATE_STOP_FAILED
 
-__all__ = ["find_pids", "pid_alive", "start_process", "started_pids", "stop_process"]
+__all__ = ["exit_code", "find_pids", "pid_alive", "start_process", "started_pids", "stop_process"]
 
 _PR_SET_PDEATHSIG = 1
 _POLL_INTERVAL_S = 0.05
+_EXEC_POLL_S = 0.001
+_EXEC_TIMEOUT_S = 10.0
 _CHILDREN: dict[int, subprocess.Popen[bytes]] = {}
 _EXECUTABLES: dict[int, str] = {}
+_EXIT_CODES: dict[int, int] = {}
 
 
 def _die_with_parent() -> None:
@@ -54,6 +57,15 @@ def start_process(
     the caller's shell cannot reconfigure a substrate. With `die_with_parent` the child is killed
     when this process dies (only when called on the main thread), which is what a test session
     wants and a CLI `up` must not have.
+
+    Returns only once `/proc/<pid>/cmdline` names `argv[0]` (or the child already exited), so a
+    `pid_alive(pid, argv[0])` right after it is true. `Popen` itself returns as soon as the close-on-
+    exec pipe closes, which the kernel does at exec's point of no return, *before* the new image's
+    argv is mapped: for that instant `/proc/<pid>/cmdline` is empty, and a caller checking the PID then
+    saw a live child as dead (measured: 48 of 300 immediate checks on this machine).
+
+    Raises TransientError(SUBSTRATE_START_FAILED) if the child neither shows its argv nor exits
+    within 10 s (the child is killed then).
     """
     log_path.parent.mkdir(parents=True, exist_ok=True)
     with log_path.open("ab") as log:
@@ -70,7 +82,25 @@ def start_process(
         )
     _CHILDREN[child.pid] = child
     _EXECUTABLES[child.pid] = str(argv[0])
+    _EXIT_CODES.pop(child.pid, None)
+    _await_exec(child, str(argv[0]))
     return child.pid
+
+
+def _await_exec(child: subprocess.Popen[bytes], executable: str) -> None:
+    """Block until the child's cmdline shows `executable` (exec finished) or the child has exited."""
+    deadline = SystemClock().monotonic() + _EXEC_TIMEOUT_S
+    while child.poll() is None and _cmdline_exe(child.pid) != executable:
+        if SystemClock().monotonic() >= deadline:
+            _signal_group(child.pid, signal.SIGKILL)
+            child.wait(timeout=_EXEC_TIMEOUT_S)
+            _forget_if_exited(child.pid)
+            raise TransientError(
+                SUBSTRATE_START_FAILED,
+                f"pid {child.pid} never showed {executable} as its command line",
+                {"pid": child.pid, "executable": executable},
+            )
+        time.sleep(_EXEC_POLL_S)
 
 
 def _proc_state(pid: int) -> str | None:
@@ -150,8 +180,21 @@ def _forget_if_exited(pid: int) -> None:
     """Drop a child we started from the registry once it has been reaped (never while running)."""
     child = _CHILDREN.get(pid)
     if child is not None and child.poll() is not None:
+        _EXIT_CODES[pid] = child.returncode
         del _CHILDREN[pid]
         _EXECUTABLES.pop(pid, None)
+
+
+def exit_code(pid: int) -> int | None:
+    """The exit status of a child this interpreter started; None while it runs or if never ours.
+
+    Negative means killed by that signal (the `subprocess` convention). Kept after `stop_process`
+    forgets the child, so a supervisor can still report how its child ended.
+    """
+    child = _CHILDREN.get(pid)
+    if child is not None:
+        return child.poll()
+    return _EXIT_CODES.get(pid)
 
 
 def started_pids() -> dict[int, str]:

@@ -24,6 +24,7 @@ from dataclasses import dataclass, field
 from typing import Protocol
 from urllib.parse import urlparse
 
+from fraud_platform.config.settings import S3Credentials  # config owns the settings types; re-exported
 from fraud_platform.substrate.objectstore.hashing import ByteSource
 
 __all__ = [
@@ -65,17 +66,6 @@ class S3Location:
 
     def __str__(self) -> str:
         return self.uri
-
-
-@dataclass(frozen=True)
-class S3Credentials:
-    """An endpoint plus one role's key pair. `repr` never shows the secret."""
-
-    endpoint_url: str | None
-    region: str
-    access_key_id: str
-    secret_access_key: str = field(repr=False)
-    role: str = "operator"
 
 
 class PutOutcome(enum.Enum):

@@ -1,0 +1,72 @@
+"""Test-only fault injection read from the environment: pause an SR driver at a named commit point.
+
+Why it exists: the SR lease bound ("a SIGKILLed `fp sr submit` blocks its run for at most 15 s") can
+only be proven on a real process that is killed while it holds the lease. A real evidence check on a
+small world lasts well under a second, so the test needs the driver to stop at a known point, in a
+separate process started through the real CLI. Setting
+
+    FP_TEST_SR_PAUSE_AT=<point>:<seconds>        e.g. before_evidence:60
+
+makes every SR driver built from that profile sleep `<seconds>` when it reaches `<point>` (one of
+SR_PAUSE_POINTS), holding its lease (the heartbeat keeps renewing it, as it would during a slow check).
+
+It is read from the env the profile was loaded with (never `os.environ` behind the caller's back), and
+refused with PROFILE_INVALID on a real dev_min profile: a production driver can never be paused by an
+environment variable. Only local_parity and a dev_min rehearsal accept it.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+from fraud_platform.config._reasons import PROFILE_INVALID
+from fraud_platform.config.loader import LOCAL_PARITY
+from fraud_platform.config.schema import Profile
+from fraud_platform.core.errors import FailClosed
+
+__all__ = ["SR_PAUSE_ENV", "SR_PAUSE_POINTS", "PausePoint", "sr_pause"]
+
+SR_PAUSE_ENV = "FP_TEST_SR_PAUSE_AT"
+SR_PAUSE_POINTS = ("before_evidence", "after_facts_view", "after_status_ready")
+"""The SR commit points a driver can be paused at (the names of `fraud_platform.sr.decide`'s hooks)."""
+
+
+@dataclass(frozen=True)
+class PausePoint:
+    """Where an SR driver stops and for how long (seconds of real time)."""
+
+    point: str
+    seconds: float
+
+
+def sr_pause(profile: Profile) -> PausePoint | None:
+    """The pause asked for by `FP_TEST_SR_PAUSE_AT` in the profile's own env, or None when unset.
+
+    Raises:
+        FailClosed(PROFILE_INVALID): set on a non-rehearsal dev_min profile, an unknown point, or a
+            duration that is not a finite number of seconds in (0, 3600].
+    """
+    source = profile.source
+    raw = source.env.get(SR_PAUSE_ENV, "").strip() if source is not None else ""
+    if not raw:
+        return None
+    if profile.profile != LOCAL_PARITY and not profile.rehearsal:
+        raise FailClosed(
+            PROFILE_INVALID,
+            f"{SR_PAUSE_ENV} is a test hook; profile {profile.profile} refuses it outside a rehearsal",
+            {"variable": SR_PAUSE_ENV, "profile": profile.profile},
+        )
+    point, _, text = raw.partition(":")
+    try:
+        seconds = float(text)
+    except ValueError:
+        seconds = math.nan
+    if point not in SR_PAUSE_POINTS or not 0 < seconds <= 3600:
+        raise FailClosed(
+            PROFILE_INVALID,
+            f"{SR_PAUSE_ENV}={raw!r}: expected <point>:<seconds> with point one of "
+            f"{', '.join(SR_PAUSE_POINTS)} and 0 < seconds <= 3600",
+            {"variable": SR_PAUSE_ENV},
+        )
+    return PausePoint(point, seconds)
