@@ -6,6 +6,11 @@ cluster, as every producer is idempotent); a consumer needs READ and DESCRIBE on
 on its consumer groups, which are named `fp.{role}.…` (a PREFIXED grant). The operator also creates
 and configures topics. tansu (local_parity) has no ACLs and no SASL: these bindings are rendered and
 reviewed locally, and enforced only on Confluent.
+
+The principal is the role's Confluent service account (`User:sa-…`, from the dev_min pins through
+`config.kafka_keys.kafka_principals`), the account each role's own API key belongs to; a binding for
+a name no key authenticates as would hold nothing. Locally, where nothing authenticates, the
+principal is the descriptive `User:fp-{profile}-{role}`.
 """
 
 from __future__ import annotations
@@ -15,7 +20,7 @@ from typing import Any
 from fraud_platform.bootstrap.iam import iam_role_name
 from fraud_platform.bootstrap.roles import OPERATOR, TopicOperation, topic_grants_of
 
-__all__ = ["CLUSTER_RESOURCE", "consumer_group_prefix", "render_kafka_acls"]
+__all__ = ["CLUSTER_RESOURCE", "consumer_group_prefix", "local_principal", "render_kafka_acls"]
 
 CLUSTER_RESOURCE = "kafka-cluster"
 _TOPIC_PREFIX = "fp.bus."
@@ -24,6 +29,11 @@ _TOPIC_PREFIX = "fp.bus."
 def consumer_group_prefix(role: str) -> str:
     """The consumer-group prefix a role may use: `fp.{role}.`."""
     return f"fp.{role}."
+
+
+def local_principal(profile: str, role: str) -> str:
+    """The unenforced, descriptive principal of a role where Kafka has no authentication."""
+    return f"User:{iam_role_name(profile, role)}"
 
 
 def _binding(principal: str, operation: str, resource_type: str, name: str, pattern: str) -> dict[str, Any]:
@@ -38,9 +48,8 @@ def _binding(principal: str, operation: str, resource_type: str, name: str, patt
     }
 
 
-def render_kafka_acls(profile: str, role: str) -> list[dict[str, Any]]:
-    """The ACL bindings of one role, sorted (deterministic)."""
-    principal = f"User:{iam_role_name(profile, role)}"
+def render_kafka_acls(principal: str, role: str) -> list[dict[str, Any]]:
+    """The ACL bindings of one role for `principal`, sorted (deterministic)."""
     bindings: set[tuple[str, str, str, str]] = set()
     grants = topic_grants_of(role)
     for grant in grants:

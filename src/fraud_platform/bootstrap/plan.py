@@ -14,7 +14,7 @@ from typing import Any
 from fraud_platform.bootstrap._files import write_private_file
 from fraud_platform.bootstrap.bucket_policy import PolicyDialect, render_bucket_policy
 from fraud_platform.bootstrap.iam import iam_role_name, render_iam_policy
-from fraud_platform.bootstrap.kafka_acl import consumer_group_prefix, render_kafka_acls
+from fraud_platform.bootstrap.kafka_acl import consumer_group_prefix, local_principal, render_kafka_acls
 from fraud_platform.bootstrap.posture import TRANSIENT_TAG, bucket_postures, transient_patterns
 from fraud_platform.bootstrap.roles import (
     OPERATOR,
@@ -26,6 +26,7 @@ from fraud_platform.bootstrap.roles import (
 )
 from fraud_platform.bootstrap.seaweed import render_seaweed_actions
 from fraud_platform.bootstrap.sites import canary_key, deletable_prefixes, probe_sites, site_roots
+from fraud_platform.config.kafka_keys import kafka_principals, service_account_variable
 from fraud_platform.config.schema import Profile
 from fraud_platform.core.canonical import Digest, canonical_file_bytes, digest_of
 from fraud_platform.eb.topics import TOPICS
@@ -53,6 +54,11 @@ LOCAL_GAPS: tuple[dict[str, str], ...] = (
         "why": "tansu has no ACLs and no SASL: any client may produce to or consume from any topic",
     },
     {"control": "transport_tls", "why": "loopback endpoints are plain http/PLAINTEXT; AWS denies non-TLS"},
+    {
+        "control": "store_enforced_write_once",
+        "why": "SeaweedFS bucket policies cannot express s3:if-none-match: an overwrite without the header "
+        "is accepted; the object store is versioned instead, so the original stays recoverable",
+    },
 )
 
 
@@ -70,7 +76,7 @@ def bucket_names(profile: Profile) -> dict[BucketKind, str]:
 
 
 def _role_entry(
-    profile: Profile, role: str, buckets: Mapping[BucketKind, str], local: bool
+    profile: Profile, role: str, buckets: Mapping[BucketKind, str], local: bool, principal: str
 ) -> dict[str, Any]:
     entry: dict[str, Any] = {
         "role": role,
@@ -90,7 +96,8 @@ def _role_entry(
         "consumer_group_prefix": consumer_group_prefix(role),
         "iam_role_name": iam_role_name(profile.profile, role),
         "iam_policy": render_iam_policy(role, buckets),
-        "kafka_acls": render_kafka_acls(profile.profile, role),
+        "kafka_principal": principal,
+        "kafka_acls": render_kafka_acls(principal, role),
     }
     if local:
         entry["seaweedfs_actions"] = list(render_seaweed_actions(role, buckets))
@@ -100,13 +107,20 @@ def _role_entry(
 
 
 def build_plan(profile: Profile) -> dict[str, Any]:
-    """The plan document of `profile` (pure: no network, no clock, no randomness)."""
+    """The plan document of `profile` (pure: no network, no clock, no randomness).
+
+    Raises:
+        FailClosed(PIN_MISSING / PROFILE_INVALID): dev_min without a valid service-account pin per
+            role (`DEV_MIN_KAFKA_SERVICE_ACCOUNT_<ROLE>`), since its ACLs bind those accounts.
+    """
     local = is_local(profile)
+    pinned = kafka_principals(profile, ROLES)
+    principals = pinned or {role: local_principal(profile.profile, role) for role in ROLES}
     dialect = PolicyDialect.SEAWEEDFS if local else PolicyDialect.AWS
     buckets = bucket_names(profile)
     roots = {kind: site_roots(kind) for kind in BucketKind}
     bucket_docs = []
-    for posture in bucket_postures(buckets, roots):
+    for posture in bucket_postures(buckets, roots, local=local):
         doc = posture.to_json()
         doc["policy"] = render_bucket_policy(
             posture.kind, posture.name, dialect=dialect, profile=profile.profile
@@ -134,7 +148,10 @@ def build_plan(profile: Profile) -> dict[str, Any]:
             }
             for spec in TOPICS
         ],
-        "roles": [_role_entry(profile, role, buckets, local) for role in ROLES],
+        "roles": [_role_entry(profile, role, buckets, local, principals[role]) for role in ROLES],
+        "kafka_principals_from": (
+            "local names (unenforced)" if pinned is None else service_account_variable("<ROLE>")
+        ),
         "transient_tag": {
             "key": TRANSIENT_TAG[0],
             "value": TRANSIENT_TAG[1],

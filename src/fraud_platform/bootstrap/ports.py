@@ -8,15 +8,21 @@ local substrates through this same class.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from fraud_platform.bootstrap.roles import OPERATOR
 from fraud_platform.config import kafka_settings, role_credentials
 from fraud_platform.config.schema import Profile
-from fraud_platform.substrate.bus.port import BusAdmin, BusProducer
-from fraud_platform.substrate.factory import open_admin, open_object_store, open_producer, open_s3_admin
+from fraud_platform.substrate.bus.port import BusAdmin, BusConsumer, BusProducer
+from fraud_platform.substrate.factory import (
+    open_admin,
+    open_consumer,
+    open_object_store,
+    open_producer,
+    open_s3_admin,
+)
 from fraud_platform.substrate.objectstore.admin import S3Admin
 from fraud_platform.substrate.objectstore.port import ObjectStore, S3Credentials
 
@@ -55,22 +61,26 @@ class BootstrapPorts:
 
     def bus_admin(self) -> BusAdmin:
         """Topic administration as the operator."""
-        return open_admin(kafka_settings(self.profile, OPERATOR))
+        return open_admin(kafka_settings(self.profile, OPERATOR, env=self.env))
 
     def producer(self, role: str) -> BusProducer:
-        """A producer with `role`'s Kafka settings; the caller closes it."""
-        return open_producer(kafka_settings(self.profile, role))
+        """A producer with `role`'s own Kafka key; the caller closes it."""
+        return open_producer(kafka_settings(self.profile, role, env=self.env))
+
+    def consumer(self, role: str, group_id: str, topics: Sequence[str]) -> BusConsumer:
+        """A consumer with `role`'s own Kafka key in `group_id`; the caller closes it."""
+        return open_consumer(kafka_settings(self.profile, role, env=self.env), group_id, topics)
 
     def shares_operator_kafka_identity(self, role: str) -> bool:
         """Whether `role` reaches Kafka under the operator's SASL principal (so no ACL can single it out).
 
         PLAINTEXT (no principal at all) is not "shared": that is the local gap, reported as such.
         """
-        mine = kafka_settings(self.profile, role).sasl_username
+        mine = kafka_settings(self.profile, role, env=self.env).sasl_username
         return (
             role != OPERATOR
             and mine is not None
-            and mine == kafka_settings(self.profile, OPERATOR).sasl_username
+            and mine == kafka_settings(self.profile, OPERATOR, env=self.env).sasl_username
         )
 
     def forget_credentials(self) -> None:

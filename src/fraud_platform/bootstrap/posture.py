@@ -1,8 +1,15 @@
 """Bucket posture: public access blocked, SSE-S3, versioning by role, lifecycle for transient data.
 
-Versioning follows what each bucket holds: the object store is write-once by protocol (If-None-Match)
-and pointer history lives in its own objects, so versioning is *Suspended*; the evidence bucket is the
-audit record, so it is *Enabled* (an overwrite or delete leaves the old version).
+Versioning follows what each bucket holds and what the store can refuse:
+- the evidence bucket is the audit record: *Enabled* everywhere (an overwrite or delete leaves the
+  old version);
+- the object store is write-once by protocol (If-None-Match) and pointer history lives in its own
+  objects. On AWS the bucket policy makes the store refuse an overwrite without the header, so
+  versioning stays *Suspended* there. SeaweedFS cannot express that condition, so on the local
+  substrates it is *Enabled*: an overwrite by a client that skips the header is still accepted, but
+  the original bytes stay recoverable as a noncurrent version (measured on SeaweedFS 4.48:
+  If-None-Match and If-Match keep their 412s on a versioned bucket, a put with If-None-Match after a
+  delete succeeds, and every version reads back by its id). `verify` proves it with a real overwrite.
 
 Lifecycle rules cover only transient data; truth never expires. S3 lifecycle filters take literal
 prefixes or tags, never wildcards, so transient data below a run id (`fraud-platform/*/wsp/`
@@ -27,6 +34,7 @@ __all__ = [
     "bucket_postures",
     "lifecycle_rules",
     "transient_patterns",
+    "versioning_of",
 ]
 
 SSE_ALGORITHM = "AES256"
@@ -42,7 +50,8 @@ _TMP_DAYS = 1
 _PROBE_DAYS = 1
 _MULTIPART_DAYS = 2
 _TRANSIENT_PATTERNS = ("fraud-platform/*/wsp/", "*/_tmp/", "*/attempts/")
-_VERSIONING = {BucketKind.OBJECT_STORE: "Suspended", BucketKind.EVIDENCE: "Enabled"}
+_VERSIONING_MANAGED = {BucketKind.OBJECT_STORE: "Suspended", BucketKind.EVIDENCE: "Enabled"}
+_VERSIONING_LOCAL = {BucketKind.OBJECT_STORE: "Enabled", BucketKind.EVIDENCE: "Enabled"}
 
 
 @dataclass(frozen=True)
@@ -70,7 +79,14 @@ class BucketPosture:
         }
 
 
-def lifecycle_rules(kind: BucketKind, probe_prefixes: tuple[str, ...]) -> tuple[dict[str, Any], ...]:
+def versioning_of(kind: BucketKind, *, local: bool) -> str:
+    """The planned versioning status of a bucket (see the module docstring for why it differs)."""
+    return (_VERSIONING_LOCAL if local else _VERSIONING_MANAGED)[kind]
+
+
+def lifecycle_rules(
+    kind: BucketKind, probe_prefixes: tuple[str, ...], *, versioned: bool
+) -> tuple[dict[str, Any], ...]:
     """The lifecycle rules of one bucket, in the S3 `LifecycleConfiguration.Rules` shape."""
     rules: list[dict[str, Any]] = [
         {
@@ -102,7 +118,7 @@ def lifecycle_rules(kind: BucketKind, probe_prefixes: tuple[str, ...]) -> tuple[
             "Status": "Enabled",
             "Expiration": {"Days": _PROBE_DAYS},
         }
-        if _VERSIONING[kind] == "Enabled":
+        if versioned:
             rule["NoncurrentVersionExpiration"] = {"NoncurrentDays": _PROBE_DAYS}
         rules.append(rule)
     return tuple(rules)
@@ -114,17 +130,19 @@ def transient_patterns() -> tuple[str, ...]:
 
 
 def bucket_postures(
-    buckets: Mapping[BucketKind, str], probe_prefixes: Mapping[BucketKind, tuple[str, ...]]
+    buckets: Mapping[BucketKind, str], probe_prefixes: Mapping[BucketKind, tuple[str, ...]], *, local: bool
 ) -> tuple[BucketPosture, ...]:
     """The posture of both buckets, object store first."""
     return tuple(
         BucketPosture(
             kind=kind,
             name=buckets[kind],
-            versioning=_VERSIONING[kind],
+            versioning=versioning_of(kind, local=local),
             sse_algorithm=SSE_ALGORITHM,
             public_access_block=PUBLIC_ACCESS_BLOCK,
-            lifecycle_rules=lifecycle_rules(kind, probe_prefixes[kind]),
+            lifecycle_rules=lifecycle_rules(
+                kind, probe_prefixes[kind], versioned=versioning_of(kind, local=local) == "Enabled"
+            ),
             truth_prefixes=TRUTH_PREFIXES[kind],
         )
         for kind in BucketKind

@@ -64,11 +64,12 @@ class ObjectProbe:
 
 @dataclass(frozen=True)
 class TopicProbe:
-    """One produce under one role; `expect_allow` from the topic grants."""
+    """One produce or consume under one role; `expect_allow` from the topic grants."""
 
     role: str
     topic: str
     expect_allow: bool
+    operation: TopicOperation = TopicOperation.PRODUCE
 
 
 def _seed_key(site: str, nonce: str, role: str | None) -> str:
@@ -118,8 +119,10 @@ def object_probes(buckets: Mapping[BucketKind, str], nonce: str) -> list[ObjectP
     return probes
 
 
-def topic_probes() -> list[TopicProbe]:
-    """Per role: one allowed produce (the audit topic where granted) and one produce it must not make."""
+def topic_probes(*, allowed_consumes: bool = False) -> list[TopicProbe]:
+    """Per role: one allowed produce (the audit topic where granted), one produce and one consume it
+    must not make, and with `allowed_consumes` one consume it may make (a real consumer-group join,
+    seconds each: worth it where ACLs exist, pointless where they do not)."""
     probes: list[TopicProbe] = []
     for role in ROLES:
         produce = [
@@ -128,9 +131,13 @@ def topic_probes() -> list[TopicProbe]:
         if produce:
             topic = AUDIT_TOPIC if AUDIT_TOPIC in produce else produce[0]
             probes.append(TopicProbe(role, topic, True))
-        forbidden = [
-            spec.name for spec in TOPICS if not topic_allowed(role, spec.name, TopicOperation.PRODUCE)
+        for operation in (TopicOperation.PRODUCE, TopicOperation.CONSUME):
+            forbidden = [spec.name for spec in TOPICS if not topic_allowed(role, spec.name, operation)]
+            if forbidden:
+                probes.append(TopicProbe(role, forbidden[0], False, operation))
+        consume = [
+            grant.topic for grant in topic_grants_of(role) if grant.operation is TopicOperation.CONSUME
         ]
-        if forbidden:
-            probes.append(TopicProbe(role, forbidden[0], False))
+        if allowed_consumes and consume:
+            probes.append(TopicProbe(role, consume[0], True, TopicOperation.CONSUME))
     return probes

@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from fraud_platform.eb.topics import AUDIT_TOPIC, CONTROL_TOPIC, TOPICS, TRAFFIC_AND_CONTEXT_TOPICS
 
 __all__ = [
+    "CAS_DOCUMENTS",
     "DELETABLE_PREFIXES",
     "OBJECT_GRANTS",
     "OPERATOR",
@@ -24,6 +25,7 @@ __all__ = [
     "ROLE_DESCRIPTIONS",
     "TOPIC_GRANTS",
     "TRUTH_PREFIXES",
+    "WRITE_ONCE_SCOPES",
     "BucketKind",
     "ObjectAction",
     "ObjectGrant",
@@ -52,7 +54,7 @@ ROLE_DESCRIPTIONS: dict[str, str] = {
     "oracle_sorter": "reads packs, writes stream views under oracle-store/*/stream_view/ only",
     "sr": "reads packs, writes the SR run ledger, publishes READY on the control topic",
     "wsp": "reads packs and the SR ledger, writes its checkpoints, consumes READY",
-    "ig": "writes receipts and quarantine, publishes admitted events to traffic and context topics",
+    "ig": "reads the SR ledger, writes under its own ig/ folder, publishes and re-reads traffic and context",
     "reporter": "observes both buckets and the bus, writes run reports under evidence/runs/",
     "auditor": "reads evidence (governance facts) only; writes nothing anywhere",
 }
@@ -115,6 +117,31 @@ DELETABLE_PREFIXES: dict[BucketKind, tuple[str, ...]] = {
 
 _OS = BucketKind.OBJECT_STORE
 _EV = BucketKind.EVIDENCE
+
+# Where the store itself must refuse a put that lacks `If-None-Match` (dev_min bucket policy), so a
+# client that skips the header cannot overwrite truth. A prefix, or "" for the whole bucket less the
+# bucket's CAS documents. The object store lists its write-once folders one by one: it also holds
+# documents moved by compare-and-swap and scratch that other writers may replace. The SR ledger's
+# write-once documents are the plan, the records, the facts view and the READY signal (`sr/ledger.py`);
+# pointer history entries are immutable, the pointer itself moves (`oracle/pointer.py`).
+WRITE_ONCE_SCOPES: dict[BucketKind, tuple[str, ...]] = {
+    _OS: (
+        "oracle-store/",
+        "fraud-platform/*/sr/run_plan/",
+        "fraud-platform/*/sr/run_record/",
+        "fraud-platform/*/sr/run_facts_view/",
+        "fraud-platform/*/sr/ready_signal/",
+        "pointers/oracle/*/history/",
+    ),
+    _EV: ("",),
+}
+
+# Documents moved by compare-and-swap (`put_if_match`): every put must carry If-Match or
+# If-None-Match, and they are the only exemption inside a whole-bucket write-once scope.
+CAS_DOCUMENTS: dict[BucketKind, tuple[str, ...]] = {
+    _OS: ("fraud-platform/*/sr/run_status/*", "pointers/oracle/*.json"),
+    _EV: ("evidence/runs/*/preflight.json", "evidence/runs/*/telemetry.json"),
+}
 _G, _P, _L, _D = ObjectAction.GET, ObjectAction.PUT, ObjectAction.LIST, ObjectAction.DELETE
 
 # Governance facts: every component role writes under evidence/runs/ (write-once, so it also reads
@@ -135,11 +162,11 @@ _TABLE: tuple[tuple[str, BucketKind, str, tuple[ObjectAction, ...]], ...] = (
     ("sr", _OS, "pointers/oracle/", (_G,)),
     ("sr", _EV, *_GOVERNANCE),
     ("wsp", _OS, "oracle-store/", (_G, _L)),
-    ("wsp", _OS, "fraud-platform/", (_G, _L)),
+    ("wsp", _OS, "fraud-platform/*/sr/", (_G,)),
     ("wsp", _OS, "fraud-platform/*/wsp/", (_G, _P, _L)),
     ("wsp", _EV, *_GOVERNANCE),
-    ("ig", _OS, "fraud-platform/*/ig/receipts/", (_G, _P)),
-    ("ig", _OS, "fraud-platform/*/ig/quarantine/", (_G, _P)),
+    ("ig", _OS, "fraud-platform/*/sr/", (_G,)),
+    ("ig", _OS, "fraud-platform/*/ig/", (_G, _P)),
     ("ig", _EV, *_GOVERNANCE),
     ("reporter", _OS, "", (_G, _L)),
     ("reporter", _EV, "", (_G, _L)),
@@ -163,7 +190,7 @@ TOPIC_GRANTS: tuple[TopicGrant, ...] = tuple(
             *(TopicGrant(role, AUDIT_TOPIC, _PRODUCE) for role in _COMPONENTS),
             TopicGrant("sr", CONTROL_TOPIC, _PRODUCE),
             TopicGrant("wsp", CONTROL_TOPIC, _CONSUME),
-            *(TopicGrant("ig", topic, _PRODUCE) for topic in _TRAFFIC),
+            *(TopicGrant("ig", topic, op) for topic in _TRAFFIC for op in (_PRODUCE, _CONSUME)),
             *(TopicGrant("reporter", topic, _CONSUME) for topic in _ALL_TOPICS),
         },
         key=lambda grant: (ROLES.index(grant.role), _ALL_TOPICS.index(grant.topic), grant.operation),

@@ -4,12 +4,16 @@
 2. seeds: the operator writes the read and delete targets of this run (nonce-named, probe sites only);
 3. the S3 matrix (`probes.object_probes`): every role puts, gets, lists and deletes at every probe
    site and tries to delete both truth canaries; each outcome is judged against the role model;
-4. Kafka: per role one allowed produce (the audit topic) proves connectivity and one produce to a
-   topic the role may not use; tansu has no ACLs, so locally that one is UNSUPPORTED_LOCALLY (not
-   attempted, since it would succeed and pollute the topic), never a pass;
-5. cleanup: the operator deletes every object of this run's nonce (the evidence bucket is versioned,
+4. Kafka (`kafka_probes`), each under the role's own API key: one allowed produce (the audit topic)
+   proves connectivity, one produce and one consume the role may not make must be denied, and on
+   dev_min one allowed consume; tansu has no ACLs, so locally the forbidden ones are
+   UNSUPPORTED_LOCALLY (not attempted), never a pass;
+5. write-once (`write_once`): an overwrite that skips If-None-Match must be refused by the store
+   (dev_min bucket policy); SeaweedFS cannot express that, so locally the probe shows the overwrite
+   succeeding and the check is UNSUPPORTED_LOCALLY, with that evidence;
+6. cleanup: the operator deletes every object of this run's nonce (the evidence bucket is versioned,
    so a noncurrent version stays until the probe-site lifecycle rule expires it);
-6. the posture report goes to `FP_HOME/bootstrap/posture-<profile>.json`; every role must show at
+7. the posture report goes to `FP_HOME/bootstrap/posture-<profile>.json`; every role must show at
    least one denied probe, and any FAIL makes the command exit 2 (POSTURE_VIOLATION).
 """
 
@@ -33,33 +37,33 @@ from fraud_platform.bootstrap.checks import (
     topic_checks,
 )
 from fraud_platform.bootstrap.evidence import emit_bootstrap_fact
+from fraud_platform.bootstrap.kafka_probes import run_topic_probe
 from fraud_platform.bootstrap.outcomes import CheckResult, Observed, ProbeResult, Verdict
 from fraud_platform.bootstrap.plan import bucket_names, build_plan, is_local, plan_digest
 from fraud_platform.bootstrap.ports import BootstrapPorts
 from fraud_platform.bootstrap.probes import (
     S3_ACTION_NAMES,
     ObjectProbe,
-    TopicProbe,
     object_probes,
     seed_objects,
     topic_probes,
 )
 from fraud_platform.bootstrap.roles import OPERATOR, ROLES, BucketKind, ObjectAction
 from fraud_platform.bootstrap.sites import site_roots
+from fraud_platform.bootstrap.write_once import write_once_checks
 from fraud_platform.config import LOCAL_PARITY
 from fraud_platform.config.schema import Profile
-from fraud_platform.core.canonical import Digest, canonical_bytes, canonical_file_bytes, digest_of
+from fraud_platform.core.canonical import Digest, canonical_file_bytes, digest_of
 from fraud_platform.core.errors import FailClosed, PlatformError
 from fraud_platform.core.redact import redact_value
 from fraud_platform.core.time import Clock, format_utc
 from fraud_platform.obs.families import BOOTSTRAP_VERIFIED
-from fraud_platform.substrate._reasons import BUS_ACCESS_DENIED, OBJECT_ACCESS_DENIED
+from fraud_platform.substrate._reasons import OBJECT_ACCESS_DENIED
 from fraud_platform.substrate.objectstore.port import S3Location
 
 __all__ = ["POSTURE_SCHEMA", "VerifyResult", "default_posture_path", "verify_bootstrap"]
 
 POSTURE_SCHEMA = "fp.bootstrap.posture/1"
-_PROBE_KEY = b"_bootstrap_probe"
 _WORKERS = 4
 
 
@@ -129,54 +133,6 @@ def _result(probe: ObjectProbe, observed: Observed, detail: str) -> ProbeResult:
     )
 
 
-def _run_topic_probe(ports: BootstrapPorts, probe: TopicProbe, nonce: str, local: bool) -> ProbeResult:
-    target = f"kafka://{probe.topic}"
-    if local and not probe.expect_allow:
-        return ProbeResult(
-            probe.role,
-            "kafka:Produce",
-            target,
-            False,
-            Observed.UNSUPPORTED,
-            "not attempted: tansu has no ACLs or SASL, so it would be accepted (and pollute the topic)",
-        )
-    if not probe.expect_allow and ports.shares_operator_kafka_identity(probe.role):
-        return ProbeResult(
-            probe.role,
-            "kafka:Produce",
-            target,
-            False,
-            Observed.ERROR,
-            "not attempted: the role uses the operator's Kafka API key, so no ACL can deny it",
-        )
-    value = canonical_bytes({"kind": "BOOTSTRAP_PROBE", "role": probe.role, "nonce": nonce})
-    try:
-        producer = ports.producer(probe.role)
-        try:
-            producer.produce_sync(probe.topic, value, key=_PROBE_KEY, headers={"fp-probe": nonce.encode()})
-        finally:
-            producer.close()
-    except PlatformError as error:
-        if error.code == BUS_ACCESS_DENIED:
-            return ProbeResult(probe.role, "kafka:Produce", target, probe.expect_allow, Observed.DENIED)
-        return ProbeResult(
-            probe.role,
-            "kafka:Produce",
-            target,
-            probe.expect_allow,
-            Observed.ERROR,
-            f"{error.code}: {error.detail}",
-        )
-    return ProbeResult(
-        probe.role,
-        "kafka:Produce",
-        target,
-        probe.expect_allow,
-        Observed.ALLOWED,
-        "connectivity proven" if probe.expect_allow else "",
-    )
-
-
 def _cleanup(ports: BootstrapPorts, buckets: dict[BucketKind, str], nonce: str) -> dict[str, Any]:
     store = ports.store(OPERATOR)
     marker = f".{nonce}."
@@ -197,7 +153,7 @@ def _cleanup(ports: BootstrapPorts, buckets: dict[BucketKind, str], nonce: str) 
     return {
         "deleted": len(keys) - len(failed),
         "failed": failed,
-        "note": "the evidence bucket is versioned: noncurrent probe versions expire by lifecycle",
+        "note": "versioned buckets keep noncurrent probe versions until the probe-site lifecycle expires them",
     }
 
 
@@ -254,17 +210,21 @@ def verify_bootstrap(
     operator = ports.store(OPERATOR)
     seed_bytes = {seed.location.uri: seed.body for seed in seeds}
     matrix = object_probes(buckets, nonce)
-    kafka = topic_probes()
+    kafka = topic_probes(allowed_consumes=not local)
     total = len(matrix) + len(kafka)
     say(f"running {total} probes under {len(ROLES)} roles")
     probes: list[ProbeResult] = []
     with ThreadPoolExecutor(max_workers=_WORKERS) as pool:
         list(pool.map(lambda seed: operator.put_if_absent(seed.location, seed.body), seeds))
         s3_results = pool.map(lambda probe: _run_object_probe(ports, probe, nonce, seed_bytes), matrix)
-        kafka_results = pool.map(lambda probe: _run_topic_probe(ports, probe, nonce, local), kafka)
+        kafka_results = pool.map(
+            lambda probe: run_topic_probe(ports, probe, nonce, local=local, clock=clock), kafka
+        )
         for result in chain(s3_results, kafka_results):
             probes.append(result)
             on_probe(len(probes), total)
+    say("probing write-once: an overwrite that skips If-None-Match")
+    checks.extend(write_once_checks(ports, plan["buckets"], nonce, local=local))
     say("cleaning up probe objects")
     cleanup = _cleanup(ports, buckets, nonce)
     checks.extend(_denied_per_role(probes))

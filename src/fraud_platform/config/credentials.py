@@ -3,13 +3,12 @@
 - `local_parity`: `FP_HOME/credentials/roles.json` (`operator` written by `fp substrate up`, the other
   roles by `fp bootstrap apply`).
 - `dev_min` (rehearsal too): the environment only, `DEV_MIN_ROLE_<ROLE>_AWS_ACCESS_KEY_ID` and
-  `DEV_MIN_ROLE_<ROLE>_AWS_SECRET_ACCESS_KEY`; never a local file.
+  `DEV_MIN_ROLE_<ROLE>_AWS_SECRET_ACCESS_KEY`; never a local file. Kafka keys are per role too
+  (`config.kafka_keys`).
 
-Layering: config sits below substrate, yet the shared API returns the substrate port's value types
-(`S3Credentials`, `KafkaSettings`) so callers hand them straight to the substrate factory. Those two are
-plain frozen dataclasses in SDK-free port modules; they are imported inside the functions (and under
-TYPE_CHECKING for the annotations), so importing config never imports substrate and no import cycle
-can arise, whatever substrate's package `__init__` modules import later.
+Layering: config sits below substrate. The value types it returns (`S3Credentials`, `KafkaSettings`)
+live in `config.settings`; the substrate adapters take them (the ports re-export them), so config
+imports nothing from substrate (an ast test enforces it) and no import cycle can arise.
 """
 
 from __future__ import annotations
@@ -17,19 +16,16 @@ from __future__ import annotations
 import os
 from collections.abc import Mapping
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 from fraud_platform.config._reasons import CREDENTIALS_INVALID, CREDENTIALS_MISSING, PIN_MISSING, ROLE_UNKNOWN
 from fraud_platform.config._secrets import register_checked
 from fraud_platform.config.home import fp_home as resolve_fp_home
+from fraud_platform.config.kafka_keys import role_kafka_key
 from fraud_platform.config.loader import LOCAL_PARITY
 from fraud_platform.config.schema import Profile
+from fraud_platform.config.settings import KafkaSettings, S3Credentials
 from fraud_platform.core.canonical import parse_json_bytes
 from fraud_platform.core.errors import FailClosed
-
-if TYPE_CHECKING:
-    from fraud_platform.substrate.bus.port import KafkaSettings
-    from fraud_platform.substrate.objectstore.port import S3Credentials
 
 __all__ = [
     "ROLES",
@@ -134,8 +130,6 @@ def role_credentials(
         FailClosed: ROLE_UNKNOWN; local_parity CREDENTIALS_MISSING (hint `fp bootstrap apply`) or
             CREDENTIALS_INVALID; dev_min PIN_MISSING; SECRET_TOO_SHORT.
     """
-    from fraud_platform.substrate.objectstore.port import S3Credentials
-
     check_role(role)
     chosen_env, chosen_home = _context(profile, env, fp_home)
     if profile.profile == LOCAL_PARITY:
@@ -152,23 +146,28 @@ def role_credentials(
     )
 
 
-def kafka_settings(profile: Profile, role: str) -> KafkaSettings:
-    """How `role` reaches the profile's Kafka API; client id `fp-<role>`.
+def kafka_settings(profile: Profile, role: str, *, env: Mapping[str, str] | None = None) -> KafkaSettings:
+    """How `role` reaches the profile's Kafka API, under its own key; client id `fp-<role>`.
 
-    SASL fields are filled only for a SASL protocol: a rehearsal on PLAINTEXT tansu gets none, as SASL
-    properties mean nothing without SASL.
+    The key pair is the role's own (`config.kafka_keys`): dev_min reads it when asked, so a missing
+    pair refuses this role only. SASL fields are filled only for a SASL protocol: a rehearsal on
+    PLAINTEXT tansu gets none (SASL properties mean nothing without SASL), yet its key pins must be
+    set, as a rehearsal exercises the dev_min pins.
+
+    Raises:
+        FailClosed: ROLE_UNKNOWN; dev_min PIN_MISSING for this role's key pair; SECRET_TOO_SHORT.
     """
-    from fraud_platform.substrate.bus.port import KafkaSettings
-
     check_role(role)
+    chosen_env, _home = _context(profile, env, None)
+    key_pair = role_kafka_key(profile, role, chosen_env)
     bus = profile.bus
-    sasl = bus.security_protocol.startswith("SASL_")
+    sasl = bus.security_protocol.startswith("SASL_") and key_pair is not None
     return KafkaSettings(
         bootstrap=bus.bootstrap,
         security_protocol=bus.security_protocol,
         sasl_mechanism=bus.sasl_mechanism if sasl else None,
-        sasl_username=bus.api_key.get_secret_value() if sasl and bus.api_key is not None else None,
-        sasl_password=bus.api_secret.get_secret_value() if sasl and bus.api_secret is not None else None,
+        sasl_username=key_pair[0] if sasl and key_pair is not None else None,
+        sasl_password=key_pair[1] if sasl and key_pair is not None else None,
         session_timeout_ms=bus.session_timeout_ms,
         client_id=f"fp-{role}",
         role=role,

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from fraud_platform.config import load_profile
+from fraud_platform.config import ROLES, load_profile
 from fraud_platform.config.schema import Profile
 
 DEV_MIN_BOOTSTRAP_ENV: dict[str, str] = {
@@ -20,6 +20,28 @@ DEV_MIN_BOOTSTRAP_ENV: dict[str, str] = {
     "DEV_MIN_STATE_DSN": "postgresql+psycopg://fp_app:bs-Pa55word-xyz@db.dev-min.example.com:5432/fp?sslmode=require",
     "DEV_MIN_IG_URL": "https://ig.dev-min.example.com",
 }
+# One Confluent service account per role (the principal its own Kafka key belongs to), and one key
+# pair per non-operator role (the operator uses the profile's key).
+DEV_MIN_BOOTSTRAP_ENV.update(
+    {
+        f"DEV_MIN_KAFKA_SERVICE_ACCOUNT_{role.upper()}": f"sa-{index}x{role.replace('_', '')}"
+        for index, role in enumerate(ROLES)
+    }
+)
+DEV_MIN_BOOTSTRAP_ENV.update(
+    {
+        f"DEV_MIN_KAFKA_API_KEY_{role.upper()}": f"CKKEY{role.upper()}01"
+        for role in ROLES
+        if role != "operator"
+    }
+)
+DEV_MIN_BOOTSTRAP_ENV.update(
+    {
+        f"DEV_MIN_KAFKA_API_SECRET_{role.upper()}": f"kafka-secret-{role}-01"
+        for role in ROLES
+        if role != "operator"
+    }
+)
 
 
 def _local_env(home: Path, s3_port: int = 18333, kafka_port: int = 19092) -> dict[str, str]:

@@ -8,6 +8,8 @@ from pathlib import Path
 import pytest
 
 from fraud_platform.bootstrap import BootstrapPorts, apply_bootstrap, verify_bootstrap
+from fraud_platform.bootstrap.roles import ROLES
+from fraud_platform.config import load_profile
 from fraud_platform.config.schema import Profile
 from fraud_platform.core.errors import FailClosed
 from fraud_platform.core.time import FixedClock
@@ -41,9 +43,14 @@ def test_key_rotation_and_test_grants_are_local_parity_only(
 
 
 def test_a_role_on_the_operator_s_kafka_key_is_flagged(
-    dev_min_profile: Profile, local_profile: Profile
+    dev_min_profile: Profile, local_profile: Profile, bs_dev_min_env: dict[str, str]
 ) -> None:
-    # dev_min pins one Kafka API key for the whole profile: no ACL can single a role out.
-    assert BootstrapPorts(dev_min_profile).shares_operator_kafka_identity("sr") is True
-    assert BootstrapPorts(dev_min_profile).shares_operator_kafka_identity("operator") is False
+    # Each role has its own key: no role shares the operator's principal.
+    ports = BootstrapPorts(dev_min_profile)
+    assert not any(ports.shares_operator_kafka_identity(role) for role in ROLES)
+    # A role pinned to the operator's key is the one misconfiguration no ACL can catch: flagged.
+    shared = dict(bs_dev_min_env, DEV_MIN_KAFKA_API_KEY_SR=bs_dev_min_env["DEV_MIN_KAFKA_API_KEY"])
+    shared_profile = load_profile("dev_min", env=shared)
+    assert BootstrapPorts(shared_profile).shares_operator_kafka_identity("sr") is True
+    assert BootstrapPorts(shared_profile).shares_operator_kafka_identity("ig") is False
     assert BootstrapPorts(local_profile).shares_operator_kafka_identity("sr") is False

@@ -131,3 +131,37 @@ def test_probe_sites_stand_for_their_grant_prefixes() -> None:
         site = site_for(grant.prefix)
         assert site in probe_sites(grant.bucket)
         assert pattern_matches(grant.prefix + "*", f"{site}k.probe")
+
+
+def test_ig_reads_the_sr_ledger_writes_its_own_folder_and_re_reads_what_it_published() -> None:
+    run = "fraud-platform/platform_20260101T000000Z"
+    assert object_allowed("ig", OS, f"{run}/sr/run_facts_view/x.json", G)
+    assert object_allowed("ig", OS, f"{run}/sr/ready_signal/x.json", G)
+    assert not object_allowed("ig", OS, f"{run}/sr/run_facts_view/x.json", P)
+    assert not object_allowed("ig", OS, f"{run}/sr/run_facts_view/", L)
+    for key in (f"{run}/ig/receipts/e.json", f"{run}/ig/quarantine/e.json", f"{run}/ig/admission/x.json"):
+        assert object_allowed("ig", OS, key, P) and object_allowed("ig", OS, key, G)
+    assert not object_allowed("ig", OS, f"{run}/wsp/checkpoint.json", G)  # no stream views, no WSP state
+    assert not object_allowed("ig", OS, "oracle-store/ns/run/stream_view/part-000000.parquet", G)
+    assert not object_allowed("ig", EV, "evidence/other/x.json", P)
+    for spec in TRAFFIC_AND_CONTEXT_TOPICS:
+        assert topic_allowed("ig", spec.name, TopicOperation.PRODUCE)
+        assert topic_allowed("ig", spec.name, TopicOperation.CONSUME)
+    assert not topic_allowed("ig", CONTROL_TOPIC, TopicOperation.CONSUME)
+
+
+def test_wsp_reads_packs_and_the_sr_ledger_only_and_writes_its_own_folder() -> None:
+    run = "fraud-platform/platform_20260101T000000Z"
+    assert object_allowed("wsp", OS, "oracle-store/ns/run/stream_view/ts_utc/part-000000.parquet", G)
+    assert object_allowed("wsp", OS, "oracle-store/ns/run/", L)
+    assert object_allowed("wsp", OS, f"{run}/sr/ready_signal/x.json", G)
+    assert object_allowed("wsp", OS, f"{run}/wsp/checkpoints/x.json", P)
+    # Least privilege: WSP used to read all of fraud-platform/; IG's receipts are none of its business.
+    assert not object_allowed("wsp", OS, f"{run}/ig/receipts/e.json", G)
+    assert not object_allowed("wsp", OS, "fraud-platform/", L)
+    assert topic_allowed("wsp", CONTROL_TOPIC, TopicOperation.CONSUME)
+    assert not any(
+        topic_allowed("wsp", spec.name, op)
+        for spec in TRAFFIC_AND_CONTEXT_TOPICS
+        for op in (TopicOperation.PRODUCE, TopicOperation.CONSUME)
+    )

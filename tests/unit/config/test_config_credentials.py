@@ -108,15 +108,75 @@ def test_dev_min_missing_role_pins_never_fall_back_to_roles_json(
     assert error.value.refs["missing"] == ["DEV_MIN_ROLE_SR_AWS_SECRET_ACCESS_KEY"]
 
 
-def test_kafka_settings_dev_min(dev_min_env: EnvFactory) -> None:
-    settings = kafka_settings(load_profile("dev_min", env=dev_min_env()), "sr")
+def test_kafka_settings_dev_min_use_the_role_s_own_key(dev_min_env: EnvFactory) -> None:
+    env = dev_min_env(
+        DEV_MIN_KAFKA_API_KEY_SR="CKKEYSR000001", DEV_MIN_KAFKA_API_SECRET_SR="sr/kafka+secret=01"
+    )
+    profile = load_profile("dev_min", env=env)
+    settings = kafka_settings(profile, "sr")
     assert settings.bootstrap == "pkc-12345.eu-west-2.aws.confluent.cloud:9092"
     assert (settings.security_protocol, settings.sasl_mechanism) == ("SASL_SSL", "PLAIN")
-    assert settings.sasl_username == "CKAPIKEY0123456789"
-    assert settings.sasl_password == "cfltSecret/with+base64=chars"
+    assert (settings.sasl_username, settings.sasl_password) == ("CKKEYSR000001", "sr/kafka+secret=01")
     assert settings.session_timeout_ms == 45000
     assert (settings.client_id, settings.role) == ("fp-sr", "sr")
-    assert "cfltSecret" not in repr(settings)
+    assert "sr/kafka+secret=01" not in repr(settings)
+    assert {"CKKEYSR000001", "sr/kafka+secret=01"} <= registered_secrets()
+    # The operator (bus administration) authenticates with the profile's key, which no role shares.
+    operator = kafka_settings(profile, "operator")
+    assert (operator.sasl_username, operator.sasl_password) == (
+        "CKAPIKEY0123456789",
+        "cfltSecret/with+base64=chars",
+    )
+
+
+def test_a_missing_role_kafka_key_refuses_that_role_only(dev_min_env: EnvFactory) -> None:
+    env = dev_min_env(
+        DEV_MIN_KAFKA_API_KEY_SR="CKKEYSR000001", DEV_MIN_KAFKA_API_SECRET_SR="sr/kafka+secret=01"
+    )
+    profile = load_profile("dev_min", env=env)  # the profile itself loads: role keys are read per role
+    with pytest.raises(FailClosed) as error:
+        kafka_settings(profile, "ig")
+    assert error.value.code == "PIN_MISSING"
+    assert error.value.refs == {
+        "role": "ig",
+        "missing": ["DEV_MIN_KAFKA_API_KEY_IG", "DEV_MIN_KAFKA_API_SECRET_IG"],
+    }
+    with pytest.raises(FailClosed) as error:  # a key without its secret is as missing
+        kafka_settings(load_profile("dev_min", env={**env, "DEV_MIN_KAFKA_API_KEY_IG": "CKKEYIG00001"}), "ig")
+    assert error.value.refs["missing"] == ["DEV_MIN_KAFKA_API_SECRET_IG"]
+    assert kafka_settings(profile, "sr").sasl_username == "CKKEYSR000001"  # other roles still load
+    assert kafka_settings(profile, "operator").sasl_username == "CKAPIKEY0123456789"
+
+
+def test_a_rehearsal_still_needs_the_role_kafka_pins_but_sends_no_sasl(rehearsal_env: dict[str, str]) -> None:
+    profile = load_profile("dev_min", env=rehearsal_env, rehearsal=True)
+    with pytest.raises(FailClosed) as error:
+        kafka_settings(profile, "wsp")
+    assert error.value.code == "PIN_MISSING"
+    env = {
+        **rehearsal_env,
+        "DEV_MIN_KAFKA_API_KEY_WSP": "rehearsal-wsp-key",
+        "DEV_MIN_KAFKA_API_SECRET_WSP": "rehearsal-wsp-secret",
+    }
+    settings = kafka_settings(load_profile("dev_min", env=env, rehearsal=True), "wsp")
+    assert settings.security_protocol == "PLAINTEXT" and settings.sasl_username is None
+
+
+def test_service_account_principals_are_pinned_per_role(dev_min_env: EnvFactory) -> None:
+    from fraud_platform.config.kafka_keys import kafka_principals, service_account_variable
+
+    assert service_account_variable("oracle_lander") == "DEV_MIN_KAFKA_SERVICE_ACCOUNT_ORACLE_LANDER"
+    env = dev_min_env(**{service_account_variable(role): f"sa-{role.replace('_', '')}1" for role in ROLES})
+    principals = kafka_principals(load_profile("dev_min", env=env), ROLES)
+    assert principals is not None and principals["sr"] == "User:sa-sr1"
+    with pytest.raises(FailClosed) as error:
+        kafka_principals(load_profile("dev_min", env=dev_min_env()), ROLES)
+    assert error.value.code == "PIN_MISSING" and len(error.value.refs["missing"]) == len(ROLES)
+    bad = dict(env, DEV_MIN_KAFKA_SERVICE_ACCOUNT_IG="User:fp-dev_min-ig")
+    with pytest.raises(FailClosed) as error:
+        kafka_principals(load_profile("dev_min", env=bad), ROLES)
+    assert error.value.code == "PROFILE_INVALID"
+    assert error.value.refs["invalid"] == ["DEV_MIN_KAFKA_SERVICE_ACCOUNT_IG"]
 
 
 def test_kafka_settings_local_and_rehearsal_carry_no_sasl(
@@ -126,14 +186,14 @@ def test_kafka_settings_local_and_rehearsal_carry_no_sasl(
         load_profile("local_parity", env=local_env),
         load_profile("dev_min", env=rehearsal_env, rehearsal=True),
     ):
-        settings = kafka_settings(profile, "ig")
+        settings = kafka_settings(profile, "operator")
         assert settings.security_protocol == "PLAINTEXT"
         assert (
             settings.sasl_mechanism is None
             and settings.sasl_username is None
             and settings.sasl_password is None
         )
-        assert settings.client_id == "fp-ig" and settings.bootstrap == "127.0.0.1:19092"
+        assert settings.client_id == "fp-operator" and settings.bootstrap == "127.0.0.1:19092"
 
 
 def test_every_role_has_a_dev_min_variable_pair() -> None:

@@ -214,3 +214,23 @@ class S3Admin:
             return None
         flags = response.get("PublicAccessBlockConfiguration", {})
         return {str(key): bool(value) for key, value in sorted(flags.items())}
+
+    def object_versions(self, bucket: str, key: str) -> list[tuple[str, bool]]:
+        """`(version_id, is_latest)` of every stored version of exactly `key`, as listed (newest first).
+
+        Delete markers are left out. Used by bootstrap verify to prove that, where the store cannot
+        refuse an overwrite, a versioned bucket keeps the overwritten bytes recoverable.
+        """
+        with map_s3_errors(f"s3://{bucket}/{key}"):
+            response = self._client.list_object_versions(Bucket=bucket, Prefix=key)
+        return [
+            (str(version["VersionId"]), bool(version.get("IsLatest")))
+            for version in response.get("Versions", [])
+            if version.get("Key") == key
+        ]
+
+    def get_object_version(self, bucket: str, key: str, version_id: str) -> bytes:
+        """The bytes of one stored version of an object (small documents only: read whole)."""
+        with map_s3_errors(f"s3://{bucket}/{key}"):
+            response = self._client.get_object(Bucket=bucket, Key=key, VersionId=version_id)
+            return bytes(response["Body"].read())
