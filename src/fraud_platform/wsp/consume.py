@@ -1,0 +1,92 @@
+"""The control-topic loop: consume READY records for one platform run and commit after each outcome.
+
+The consumer group is per served platform run (`fp-wsp-{platform_run_id}`, role `wsp`), so skipping
+another run's READY (and committing past it) never hides it from that run's own WSP. New groups start
+at the earliest offset. Nothing reads high watermarks or `latest` (tansu reports both wrong): `--once`
+polls until the served run's READY has been handled, and gives up with the transient
+WSP_READY_NOT_SEEN after a deadline; it never infers "end of partition".
+
+The offset of a record is committed only after `RecordHandler.handle` returned a terminal outcome
+(whose consumed-set row is already durable); an exception leaves it uncommitted, so the record is
+delivered again to the next WSP of the group.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from fraud_platform.core.errors import TransientError
+from fraud_platform.core.time import Clock
+from fraud_platform.eb.topics import CONTROL_TOPIC
+from fraud_platform.obs.logging import log_event
+from fraud_platform.substrate.bus.port import BusConsumer
+from fraud_platform.wsp._reasons import WSP_READY_NOT_SEEN
+from fraud_platform.wsp.handle import Handled, RecordHandler
+from fraud_platform.wsp.stream import ProgressFn, StreamOptions
+
+__all__ = ["ConsumeReport", "consume_control", "group_id_for"]
+
+_log = logging.getLogger("fraud_platform.wsp")
+_POLL_S = 0.5
+
+
+def group_id_for(platform_run_id: str) -> str:
+    """The consumer group of the WSP serving one platform run."""
+    return f"fp-wsp-{platform_run_id}"
+
+
+@dataclass
+class ConsumeReport:
+    """Every record handled in this call, in consumption order; `ready` is the served run's last one."""
+
+    handled: list[Handled] = field(default_factory=list)
+
+    @property
+    def ready(self) -> Handled | None:
+        in_scope = [item for item in self.handled if item.in_scope]
+        return in_scope[-1] if in_scope else None
+
+
+def consume_control(
+    consumer: BusConsumer,
+    handler: RecordHandler,
+    options: StreamOptions,
+    clock: Clock,
+    *,
+    once: bool,
+    wait_s: float,
+    progress: ProgressFn | None = None,
+    should_stop: Callable[[], bool] = lambda: False,
+) -> ConsumeReport:
+    """Handle control records until stopped (or, with `once`, until the served run's READY is handled).
+
+    `wait_s` bounds how long `once` waits for a READY of the served run to arrive.
+    """
+    report = ConsumeReport()
+    deadline = clock.monotonic() + wait_s
+    while not should_stop():
+        if once and clock.monotonic() >= deadline:
+            raise TransientError(
+                WSP_READY_NOT_SEEN,
+                f"no READY for the served run on {CONTROL_TOPIC} within {wait_s:.0f}s",
+                {"topic": CONTROL_TOPIC, "wait_s": wait_s},
+            )
+        message = consumer.poll(_POLL_S)
+        if message is None:
+            continue
+        handled = handler.handle(message, options, progress)
+        consumer.commit(message)
+        report.handled.append(handled)
+        log_event(
+            _log,
+            "wsp_control_handled",
+            topic=message.topic,
+            partition=message.partition,
+            offset=message.offset,
+            **{key: value for key, value in handled.to_json().items() if key != "outputs"},
+        )
+        if once and handled.in_scope:
+            break
+    return report
