@@ -24,6 +24,7 @@ from fraud_platform.bootstrap.local_identities import (
 from fraud_platform.bootstrap.model import object_allowed
 from fraud_platform.bootstrap.ports import BootstrapPorts
 from fraud_platform.bootstrap.roles import OPERATOR, ROLES, BucketKind, ObjectAction
+from fraud_platform.bootstrap.service_tokens import issue_service_tokens
 from fraud_platform.bootstrap.sites import probe_sites
 from fraud_platform.bootstrap.steps import Outcome, Step
 from fraud_platform.core.errors import FailClosed, PlatformError, TransientError
@@ -88,6 +89,7 @@ def apply_local_identities(
             f"{len(rendered['identities'])} identities",
         )
     )
+    steps.extend(issue_service_tokens(fp_home, rotate=rotate))
     if changed:
         reload(fp_home)
     return steps, changed

@@ -41,7 +41,7 @@ from fraud_platform.substrate.bus._config import (
     producer_config,
 )
 from fraud_platform.substrate.bus.errors import map_kafka_errors, translate_kafka_error
-from fraud_platform.substrate.bus.port import BusMessage, Delivery, KafkaSettings, TopicSpec
+from fraud_platform.substrate.bus.port import BusMessage, Delivery, KafkaSettings, OutboundRecord, TopicSpec
 
 __all__ = ["KafkaBusAdmin", "KafkaBusConsumer", "KafkaBusProducer"]
 
@@ -143,6 +143,58 @@ class KafkaBusProducer:
             raise FailClosed(BUS_PRODUCE_FAILED, f"{where}: delivery report without a position")
         telemetry.record_kafka(self._role, topic, "produce", nbytes=_size(key, value))
         return waiter.delivery
+
+    def produce_batch(self, records: Sequence[OutboundRecord]) -> list[Delivery]:
+        """Produce every record, then wait for all delivery reports; deliveries in input order.
+
+        Raises (after every record reached an outcome or the deadline passed) the first failed
+        record's error: TransientError(BUS_UNAVAILABLE) when its outcome is unknown, else the
+        translated refusal. Records of the same batch may have landed even then.
+        """
+        waiters = [_DeliveryWaiter() for _ in records]
+        deadline = self._clock.monotonic() + self._timeout_s + _GRACE_S
+        for record, waiter in zip(records, waiters, strict=True):
+            extra: dict[str, Any] = {} if record.partition is None else {"partition": record.partition}
+            while True:
+                try:
+                    with map_kafka_errors(f"produce to {record.topic}", BUS_PRODUCE_FAILED):
+                        self._producer.produce(
+                            record.topic,
+                            value=record.value,
+                            key=record.key,
+                            headers=dict(record.headers),
+                            on_delivery=waiter,
+                            **extra,
+                        )
+                    break
+                except BufferError:
+                    if self._clock.monotonic() >= deadline:
+                        raise TransientError(
+                            BUS_UNAVAILABLE,
+                            f"produce to {record.topic}: producer queue full until the deadline",
+                        ) from None
+                    self._producer.poll(_POLL_SLICE_S)
+        while not all(waiter.done.is_set() for waiter in waiters):
+            remaining = deadline - self._clock.monotonic()
+            if remaining <= 0:
+                raise TransientError(
+                    BUS_UNAVAILABLE,
+                    f"produce batch of {len(records)}: no delivery report within "
+                    f"{self._timeout_s + _GRACE_S:.0f}s (outcome unknown)",
+                )
+            self._producer.poll(min(remaining, _POLL_SLICE_S))
+        deliveries: list[Delivery] = []
+        for record, waiter in zip(records, waiters, strict=True):
+            where = f"produce to {record.topic}"
+            if waiter.error is not None:
+                raise translate_kafka_error(waiter.error, where, BUS_PRODUCE_FAILED)
+            if waiter.delivery is None:
+                raise FailClosed(BUS_PRODUCE_FAILED, f"{where}: delivery report without a position")
+            telemetry.record_kafka(
+                self._role, record.topic, "produce", nbytes=_size(record.key, record.value)
+            )
+            deliveries.append(waiter.delivery)
+        return deliveries
 
     def close(self) -> None:
         """Flush what is queued (bounded by the delivery timeout) and release the client."""

@@ -14,21 +14,18 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Protocol
 
-__all__ = ["BusAdmin", "BusConsumer", "BusMessage", "BusProducer", "Delivery", "KafkaSettings", "TopicSpec"]
+from fraud_platform.config.settings import KafkaSettings  # config owns the settings types; re-exported
 
-
-@dataclass(frozen=True)
-class KafkaSettings:
-    """How to reach a Kafka API. `repr` never shows the secret."""
-
-    bootstrap: str
-    security_protocol: str = "PLAINTEXT"
-    sasl_mechanism: str | None = None
-    sasl_username: str | None = None
-    sasl_password: str | None = field(default=None, repr=False)
-    session_timeout_ms: int = 45000
-    client_id: str = "fraud-platform"
-    role: str = "operator"
+__all__ = [
+    "BusAdmin",
+    "BusConsumer",
+    "BusMessage",
+    "BusProducer",
+    "Delivery",
+    "KafkaSettings",
+    "OutboundRecord",
+    "TopicSpec",
+]
 
 
 @dataclass(frozen=True)
@@ -38,6 +35,17 @@ class Delivery:
     topic: str
     partition: int
     offset: int
+
+
+@dataclass(frozen=True)
+class OutboundRecord:
+    """A record to produce; `partition=None` lets the client's partitioner choose."""
+
+    topic: str
+    value: bytes
+    key: bytes | None = None
+    headers: Mapping[str, bytes] = field(default_factory=dict)
+    partition: int | None = None
 
 
 @dataclass(frozen=True)
@@ -74,6 +82,16 @@ class BusProducer(Protocol):
         headers: Mapping[str, bytes] | None = None,
     ) -> Delivery:
         """Produce one record and block until the broker acknowledged it."""
+        ...
+
+    def produce_batch(self, records: Sequence[OutboundRecord]) -> list[Delivery]:
+        """Produce every record and block until each was acknowledged; deliveries in input order.
+
+        All records are handed to the client before the first wait, so a batch costs about one
+        round trip, not one per record. If any record failed or timed out, raises that record's
+        error after every other record reached its outcome (some may have landed: callers that
+        need exactly-once reconcile, as IG does).
+        """
         ...
 
     def close(self) -> None:

@@ -1,0 +1,154 @@
+"""Admission checks of one event, in the order issue 9 fixes, before anything is written.
+
+    size → envelope schema → required pins → run READY (and the event's world is that run's world)
+         → event type routed and intended → payload schema from the engine catalogue's columns
+
+The first failing check decides the event's one quarantine reason. An event that passes becomes an
+`Admissible`: its dedupe key, its canonical bytes (the record value on the bus) and their SHA-256
+(the payload hash dedupe compares). Dedupe and publish come after, in the batch (`service.py`).
+Every check is pure except the READY lookup, which may raise TransientError (store down → 503).
+"""
+
+from __future__ import annotations
+
+import functools
+from dataclasses import dataclass
+from typing import Any
+
+from pydantic import ValidationError
+
+from fraud_platform.core.canonical import canonical_bytes, sha256_hex
+from fraud_platform.core.reasons import ReasonCode
+from fraud_platform.eb.envelope import Envelope, Route, route_for
+from fraud_platform.engine.catalogue import ColumnSpec, load_catalogue
+from fraud_platform.ig._reasons import (
+    ENVELOPE_INVALID,
+    EVENT_TOO_LARGE,
+    EVENT_TYPE_NOT_INTENDED,
+    EVENT_TYPE_UNKNOWN,
+    PAYLOAD_SCHEMA_INVALID,
+    PINS_MISSING,
+    RUN_FOREIGN,
+    RUN_NOT_READY,
+)
+from fraud_platform.ig.readiness import ReadyBook
+
+__all__ = ["PINS", "Admissible", "Rejected", "check_event"]
+
+PINS = ("platform_run_id", "scenario_run_id", "manifest_fingerprint", "parameter_hash", "seed", "scenario_id")
+"""The envelope fields without which an event cannot be tied to a run and a world."""
+
+_INT_RANGES = {
+    "int32": (-(2**31), 2**31 - 1),
+    "int64": (-(2**63), 2**63 - 1),
+    "uint64": (0, 2**64 - 1),
+}
+_WORLD_KEY = ("manifest_fingerprint", "parameter_hash", "seed", "scenario_id")
+
+
+@dataclass(frozen=True)
+class Admissible:
+    """An event that passed every check: ready for dedupe and publish."""
+
+    envelope: Envelope
+    route: Route
+    value: bytes
+    payload_hash: str
+    partition_key: bytes
+
+    @property
+    def key(self) -> tuple[str, str, str]:
+        return (self.envelope.platform_run_id, self.route.event_class, self.envelope.event_id)
+
+
+@dataclass(frozen=True)
+class Rejected:
+    """An event that failed a check: its one reason code and a detail (no secrets: events hold none)."""
+
+    code: ReasonCode
+    detail: str
+
+
+def _schema_failure(raw: object, error: ValidationError) -> Rejected:
+    if isinstance(raw, dict):
+        missing = [name for name in PINS if raw.get(name) is None]
+        if missing:
+            return Rejected(PINS_MISSING, f"missing pins: {', '.join(missing)}")
+    first = error.errors()[0] if error.errors() else {"loc": (), "msg": "invalid"}
+    where = ".".join(str(part) for part in first.get("loc", ()))
+    return Rejected(ENVELOPE_INVALID, f"{where or 'event'}: {first.get('msg', 'invalid')}")
+
+
+def _type_error(column: ColumnSpec, value: Any) -> str | None:
+    if value is None:
+        return None if column.nullable else f"{column.name}: null where the catalogue allows none"
+    kind = column.type
+    if kind in _INT_RANGES:
+        low, high = _INT_RANGES[kind]
+        if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
+            return f"{column.name}: expected {kind}"
+    elif kind == "float64":
+        if isinstance(value, bool) or not isinstance(value, int | float):
+            return f"{column.name}: expected float64"
+    elif kind == "bool":
+        if not isinstance(value, bool):
+            return f"{column.name}: expected bool"
+    elif not isinstance(value, str):
+        return f"{column.name}: expected {kind}"
+    return None
+
+
+@functools.cache
+def _columns(output_id: str) -> tuple[ColumnSpec, ...]:
+    return load_catalogue().output(output_id).columns
+
+
+def _payload_failure(envelope: Envelope) -> str | None:
+    payload = envelope.payload
+    for column in _columns(envelope.event_type):
+        if column.name not in payload:
+            return f"{column.name}: missing"
+        problem = _type_error(column, payload[column.name])
+        if problem is not None:
+            return problem
+    for name in _WORLD_KEY:
+        if name in payload and payload[name] != getattr(envelope, name):
+            return f"{name}: the payload's world key differs from the envelope's"
+    return None
+
+
+def check_event(raw: object, ready: ReadyBook, *, max_event_bytes: int) -> Admissible | Rejected:
+    """Run every admission check on one decoded JSON event; the first failure decides."""
+    try:
+        value = canonical_bytes(raw)
+    except (TypeError, ValueError):
+        return Rejected(ENVELOPE_INVALID, "the event is not representable as canonical JSON")
+    if len(value) > max_event_bytes:
+        return Rejected(EVENT_TOO_LARGE, f"{len(value)} bytes > {max_event_bytes}")
+    try:
+        envelope = Envelope.model_validate(raw)
+    except ValidationError as error:
+        return _schema_failure(raw, error)
+    found = ready.lookup(envelope.platform_run_id, envelope.scenario_run_id)
+    if found.payload is None:
+        return Rejected(RUN_NOT_READY, found.detail)
+    world = found.payload.world_key
+    mismatched = [name for name in _WORLD_KEY if getattr(world, name) != getattr(envelope, name)]
+    if mismatched:
+        return Rejected(RUN_FOREIGN, f"differs from the run's READY: {', '.join(mismatched)}")
+    route = route_for(envelope.event_type)
+    if route is None:
+        return Rejected(EVENT_TYPE_UNKNOWN, f"{envelope.event_type!r} is no routed output")
+    if envelope.event_type not in found.payload.intended_outputs:
+        return Rejected(EVENT_TYPE_NOT_INTENDED, f"{envelope.event_type} is not intended by the run's READY")
+    problem = _payload_failure(envelope)
+    if problem is not None:
+        return Rejected(PAYLOAD_SCHEMA_INVALID, problem)
+    key_value = envelope.payload[route.partition_key]
+    return Admissible(
+        envelope=envelope,
+        route=route,
+        value=value,
+        payload_hash=sha256_hex(value),
+        partition_key=str(key_value).encode("utf-8"),
+    )

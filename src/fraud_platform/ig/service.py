@@ -1,0 +1,232 @@
+"""One ingest request, end to end: check every event, dedupe and publish the admissible ones, file receipts.
+
+The HTTP layer hands over decoded JSON events; this module returns the decisions in request order.
+A bad event never fails the batch: it is a QUARANTINE decision with its reason. Within one batch the
+first occurrence of a dedupe key is the one decided; a later copy with the same payload hash is its
+DUPLICATE (citing the same EB reference), one with another hash is PAYLOAD_HASH_MISMATCH.
+Receipts and quarantine objects are written after the decisions and before the answer: a request
+answered 200 has its receipts filed. Anything unreachable raises TransientError (HTTP 503); a retry
+converges because dedupe state, not the request, decides.
+"""
+
+from __future__ import annotations
+
+import logging
+import secrets
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from fraud_platform.core.errors import FailClosed
+from fraud_platform.core.time import Clock, format_utc
+from fraud_platform.eb.envelope import Decision, EventDecision, IngestBatchResponse
+from fraud_platform.ig._reasons import PAYLOAD_HASH_MISMATCH
+from fraud_platform.ig.admission import Admissible, Rejected, check_event
+from fraud_platform.ig.governance import IgGovernance
+from fraud_platform.ig.metrics import IgMetrics
+from fraud_platform.ig.publish import Outcome, Publisher
+from fraud_platform.ig.readiness import ReadyBook
+from fraud_platform.ig.receipts import ReceiptLine, receipt_id_for, write_batch_objects
+from fraud_platform.ig.settings import IgSettings
+from fraud_platform.obs.evidence import validate_platform_run_id
+from fraud_platform.obs.logging import log_event
+from fraud_platform.substrate.objectstore.port import ObjectStore
+from fraud_platform.substrate.state.ig_tables import AdmissionKey
+from fraud_platform.substrate.state.tables import StateEngine
+
+__all__ = ["IngestService"]
+
+_LOG = logging.getLogger("fraud_platform.ig")
+
+
+def _is_run_id(value: str) -> bool:
+    """Whether facts may name this run (a quarantined event may carry any well-patterned id)."""
+    try:
+        validate_platform_run_id(value)
+    except FailClosed:
+        return False
+    return True
+
+
+@dataclass
+class _Slot:
+    """The state of one request position while the batch is decided."""
+
+    raw: Any
+    receipt_id: str
+    checked: Admissible | Rejected
+    outcome: Outcome | None = None
+
+
+def _field(raw: Any, name: str) -> str | None:
+    value = raw.get(name) if isinstance(raw, dict) else None
+    return value if isinstance(value, str) else None
+
+
+class IngestService:
+    """Decides ingest batches; one per IG process, safe to call from several threads."""
+
+    def __init__(
+        self,
+        *,
+        store: ObjectStore,
+        engine: StateEngine,
+        bucket: str,
+        ready: ReadyBook,
+        publisher: Publisher,
+        settings: IgSettings,
+        metrics: IgMetrics,
+        clock: Clock,
+        governance: IgGovernance | None = None,
+    ) -> None:
+        self.store = store
+        self.engine = engine
+        self.bucket = bucket
+        self._ready = ready
+        self._publisher = publisher
+        self.settings = settings
+        self.metrics = metrics
+        self._clock = clock
+        self.governance = governance
+
+    def ingest(self, raw_events: Sequence[Any], principal: str) -> IngestBatchResponse:
+        """Decide every event of one request; decisions in request order."""
+        batch_id = secrets.token_hex(16)
+        self.metrics.received.inc(len(raw_events))
+        self.metrics.batch_size.observe(len(raw_events))
+        slots = [
+            _Slot(
+                raw,
+                receipt_id_for(batch_id, position),
+                check_event(raw, self._ready, max_event_bytes=self.settings.max_event_bytes),
+            )
+            for position, raw in enumerate(raw_events)
+        ]
+        leaders: dict[AdmissionKey, _Slot] = {}
+        for slot in slots:
+            if isinstance(slot.checked, Admissible):
+                leaders.setdefault(slot.checked.key, slot)
+        outcomes = self._publisher.admit(
+            [slot.checked for slot in leaders.values() if isinstance(slot.checked, Admissible)],
+            {key: slot.receipt_id for key, slot in leaders.items()},
+        )
+        for slot in slots:
+            slot.outcome = self._decide(slot, leaders, outcomes)
+        lines = [self._receipt(batch_id, position, slot, principal) for position, slot in enumerate(slots)]
+        write_batch_objects(self.store, self.engine, self.bucket, batch_id, lines)
+        decisions = [self._decision(slot) for slot in slots]
+        self._count(decisions)
+        self._log(batch_id, slots)
+        if self.governance is not None:
+            self._govern(batch_id, slots)
+        return IngestBatchResponse(batch_id=batch_id, decisions=decisions)
+
+    @staticmethod
+    def _decide(
+        slot: _Slot, leaders: dict[AdmissionKey, _Slot], outcomes: dict[AdmissionKey, Outcome]
+    ) -> Outcome:
+        checked = slot.checked
+        if isinstance(checked, Rejected):
+            return Outcome(Decision.QUARANTINE, None, checked.code, checked.detail)
+        leader = leaders[checked.key]
+        outcome = outcomes[checked.key]
+        if leader is slot:
+            return outcome
+        leader_checked = leader.checked
+        if isinstance(leader_checked, Admissible) and leader_checked.payload_hash != checked.payload_hash:
+            return Outcome(
+                Decision.QUARANTINE,
+                None,
+                PAYLOAD_HASH_MISMATCH,
+                "an earlier event of this batch has this id with other content",
+            )
+        if outcome.decision is Decision.QUARANTINE:
+            return outcome
+        return Outcome(Decision.DUPLICATE, outcome.eb_ref)
+
+    def _receipt(self, batch_id: str, position: int, slot: _Slot, principal: str) -> ReceiptLine:
+        outcome = slot.outcome
+        assert outcome is not None  # set for every slot by `ingest` before receipts are built
+        checked = slot.checked
+        admissible = checked if isinstance(checked, Admissible) else None
+        receipt = {
+            "receipt_id": slot.receipt_id,
+            "batch_id": batch_id,
+            "position": position,
+            "event_id": admissible.envelope.event_id if admissible else _field(slot.raw, "event_id"),
+            "event_type": admissible.envelope.event_type if admissible else _field(slot.raw, "event_type"),
+            "event_class": admissible.route.event_class if admissible else None,
+            "platform_run_id": _field(slot.raw, "platform_run_id"),
+            "scenario_run_id": _field(slot.raw, "scenario_run_id"),
+            "decision": outcome.decision.value,
+            "reason_code": outcome.reason_code,
+            "detail": outcome.detail,
+            "eb_ref": outcome.eb_ref.model_dump() if outcome.eb_ref is not None else None,
+            "payload_hash": admissible.payload_hash if admissible else None,
+            "principal": principal,
+            "received_at_utc": format_utc(self._clock.now()),
+        }
+        return ReceiptLine(
+            receipt=receipt,
+            platform_run_id=_field(slot.raw, "platform_run_id"),
+            raw_event=slot.raw,
+            quarantined=outcome.decision is Decision.QUARANTINE,
+        )
+
+    @staticmethod
+    def _decision(slot: _Slot) -> EventDecision:
+        outcome = slot.outcome
+        assert outcome is not None  # set for every slot by `ingest`
+        return EventDecision(
+            event_id=_field(slot.raw, "event_id") or "",
+            decision=outcome.decision,
+            reason_code=str(outcome.reason_code) if outcome.reason_code is not None else None,
+            receipt_id=slot.receipt_id,
+            eb_ref=outcome.eb_ref,
+        )
+
+    def _count(self, decisions: Sequence[EventDecision]) -> None:
+        for decision in decisions:
+            if decision.decision is Decision.ADMIT:
+                self.metrics.admitted.inc()
+            elif decision.decision is Decision.DUPLICATE:
+                self.metrics.duplicate.inc()
+            else:
+                self.metrics.quarantined.labels(reason=decision.reason_code or "").inc()
+
+    def _govern(self, batch_id: str, slots: Sequence[_Slot]) -> None:
+        admitted: set[str] = set()
+        quarantined: dict[str, dict[str, int]] = {}
+        for slot in slots:
+            outcome, checked = slot.outcome, slot.checked
+            if outcome is None:
+                continue
+            if outcome.decision is Decision.ADMIT and isinstance(checked, Admissible):
+                admitted.add(checked.envelope.platform_run_id)
+            run = _field(slot.raw, "platform_run_id")
+            if outcome.decision is Decision.QUARANTINE and run is not None and _is_run_id(run):
+                reasons = quarantined.setdefault(run, {})
+                code = str(outcome.reason_code)
+                reasons[code] = reasons.get(code, 0) + 1
+        assert self.governance is not None  # checked by the caller
+        self.governance.batch_done(admitted, quarantined, batch_id)
+
+    @staticmethod
+    def _log(batch_id: str, slots: Sequence[_Slot]) -> None:
+        runs: dict[tuple[str | None, str | None], dict[str, int]] = {}
+        for slot in slots:
+            outcome = slot.outcome
+            if outcome is None:
+                continue
+            key = (_field(slot.raw, "platform_run_id"), _field(slot.raw, "scenario_run_id"))
+            counts = runs.setdefault(key, {})
+            counts[outcome.decision.value] = counts.get(outcome.decision.value, 0) + 1
+        for (platform_run_id, scenario_run_id), counts in sorted(runs.items(), key=lambda item: str(item[0])):
+            log_event(
+                _LOG,
+                "ig_batch_decided",
+                batch_id=batch_id,
+                platform_run_id=platform_run_id,
+                scenario_run_id=scenario_run_id,
+                **{name.lower(): count for name, count in sorted(counts.items())},
+            )
