@@ -4,9 +4,20 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from decimal import Decimal
 from pathlib import Path
+from typing import Annotated
 
-from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, SecretStr, field_validator, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    PlainSerializer,
+    PrivateAttr,
+    SecretStr,
+    field_validator,
+    model_validator,
+)
 
 from fraud_platform.config._endpoints import bootstrap_hosts, http_url_host
 
@@ -15,8 +26,10 @@ __all__ = [
     "BudgetsSection",
     "BusSection",
     "IgSection",
+    "LineageSection",
     "ObjectStoreSection",
     "OracleSection",
+    "PricingSection",
     "Profile",
     "ProfileSource",
     "StateSection",
@@ -106,6 +119,43 @@ class BudgetsSection(_Section):
     sort_memory_limit_mb: int = Field(gt=0)
 
 
+# Prices dump as exact decimal strings ("0.0004"), never floats: a profile view or digest stays exact.
+_Price = Annotated[Decimal, PlainSerializer(lambda value: format(value, "f"), return_type=str)]
+
+
+class PricingSection(_Section):
+    """List prices a run's cost estimate is priced with (obs/cost.py); USD, exact decimals.
+
+    A price of null means "not known": usage on that line makes the estimate refuse a budget check
+    (PRICE_TABLE_INCOMPLETE) rather than count it as free. GB are binary (2**30 bytes).
+    """
+
+    currency: str = Field(pattern="^USD$")
+    taken_on: str = Field(
+        description="the date the list prices were read (YYYY-MM-DD), or 'n/a' for zero tables"
+    )
+    s3_write_requests_per_1000: _Price | None = Field(ge=0, description="PUT, COPY, POST, LIST class")
+    s3_read_requests_per_1000: _Price | None = Field(ge=0, description="GET, HEAD and every other request")
+    s3_storage_gb_month: _Price | None = Field(ge=0)
+    s3_transfer_out_gb: _Price | None = Field(ge=0, description="out of the region; zero within it")
+    kafka_ingress_gb: _Price | None = Field(ge=0)
+    kafka_egress_gb: _Price | None = Field(ge=0)
+    kafka_partition_hour: _Price | None = Field(ge=0)
+    kafka_cluster_hour: _Price | None = Field(ge=0)
+    rung_cap_usd: _Price = Field(ge=0, description="budget cap of one ladder rung (BUDGET_EXCEEDED above it)")
+
+
+class LineageSection(_Section):
+    openlineage_url: str | None = Field(description="OpenLineage HTTP endpoint base URL; null sends nothing")
+
+    @field_validator("openlineage_url")
+    @classmethod
+    def _url_is_http(cls, value: str | None) -> str | None:
+        if value is not None and http_url_host(value) is None:
+            raise ValueError("the OpenLineage url must be an http(s):// URL with a host")
+        return value
+
+
 @dataclass(frozen=True)
 class ProfileSource:
     """Where a profile's pins came from, so credentials are read from the same place (never another)."""
@@ -130,6 +180,8 @@ class Profile(_Section):
     oracle: OracleSection
     ig: IgSection
     budgets: BudgetsSection
+    pricing: PricingSection
+    lineage: LineageSection
     _source: ProfileSource | None = PrivateAttr(default=None)
 
     @property

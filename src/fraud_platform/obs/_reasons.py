@@ -44,3 +44,27 @@ EVIDENCE_CAS_CONTENDED = reason(
     owner="obs",
     transient=True,
 )
+BUDGET_EXCEEDED = reason(
+    "BUDGET_EXCEEDED",
+    "a run's cost estimate is over the budget cap the profile sets for it (refused before the next rung)",
+    owner="obs",
+)
+PRICE_TABLE_INCOMPLETE = reason(
+    "PRICE_TABLE_INCOMPLETE",
+    "a cost estimate has usage on a line whose price the profile leaves unknown (null), so no cap can be proven",
+    owner="obs",
+)
+LINEAGE_EVENT_INVALID = reason(
+    "LINEAGE_EVENT_INVALID",
+    "an OpenLineage event breaks the OpenLineage model (job name, run id, dataset URI, event type, time)",
+    owner="obs",
+)
+LINEAGE_SEND_FAILED = reason(
+    "LINEAGE_SEND_FAILED",
+    "the profile's OpenLineage endpoint refused or did not answer a lineage event",
+    owner="obs",
+    transient=True,
+)
+REPORT_DATA_INVALID = reason(
+    "REPORT_DATA_INVALID", "the data given to the run report page breaks the report model", owner="obs"
+)
