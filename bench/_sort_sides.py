@@ -1,14 +1,17 @@
 """The two timed sides of `bench sort`, each run as its own child process (`python -m bench._sort_sides`).
 
 A child per run gives each side a clean interpreter and lets the parent read the child's own peak
-RSS and CPU time from `os.wait4`. Both sides read the same landed files through the same code
-(`SourceSet`: pyarrow's S3 filesystem, row groups, the (source path, row index) tie-breaker column)
-and give DuckDB the same threads and memory limit:
+RSS and CPU time from `os.wait4`. Both sides plan with the same code (`SourceSet`: footers, row
+groups, the (source path, row index) tie-breaker column) and give DuckDB the same threads and memory
+limit:
 
-- `bare`: `COPY (SELECT * EXCLUDE tie-breaker FROM source ORDER BY ts_utc, tie-breaker) TO
-  'local.parquet'` and nothing else (no digest, no upload, no read-back);
-- `ours`: `sort_stream_views` for the one output (raw digests, sort, parts uploaded write-once,
-  read back, closure proof, manifest and receipt).
+- `bare`: decodes the landed files straight from pyarrow's S3 filesystem (random access,
+  pre-buffered, `_s3_batches`: the read path the sort had before it re-proved its sources), then
+  `COPY (SELECT * EXCLUDE tie-breaker FROM source ORDER BY ts_utc, tie-breaker) TO
+  'local.parquet'` and nothing else (no source hash, no digest, no upload, no read-back);
+- `ours`: `sort_stream_views` for the one output (sources streamed to the spill disk and their
+  SHA-256 checked against the landing, raw digests, sort, parts uploaded write-once, read back,
+  closure proof, manifest and receipt).
 
 The child prints one JSON line: `{"side", "wall_s", "rows", "peak_rss_mb"}`. Peak RSS is the
 child's own high-water mark (`VmHWM` in /proc/self/status): `ru_maxrss` from `wait4` would also
@@ -22,19 +25,48 @@ import json
 import sys
 import tempfile
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
 import duckdb
+import numpy as np
 import pyarrow as pa
+import pyarrow.fs as pafs
+import pyarrow.parquet as pq
 
 from fraud_platform.engine.catalogue import load_catalogue
 from fraud_platform.oracle.layout import PackRoot
 from fraud_platform.oracle.sort import SortOptions, sort_stream_views
 from fraud_platform.oracle.sort.closure.digest import DEFAULT_ROW_HASH
 from fraud_platform.oracle.sort.pack import load_sealed_pack
-from fraud_platform.oracle.sort.source import TIEBREAK_COLUMN, SourceSet, TimeWindow, arrow_s3_filesystem
+from fraud_platform.oracle.sort.source import TIEBREAK_COLUMN, SourceSet, arrow_s3_filesystem
 from fraud_platform.substrate.factory import open_object_store
 from fraud_platform.substrate.local import substrates
+
+_BATCH_ROWS = 65_536  # SortOptions.batch_rows, the batch size the sort decodes with
+
+
+def _s3_batches(sources: SourceSet, fs: pafs.FileSystem, root: PackRoot) -> Iterator[pa.RecordBatch]:
+    """Every source row with the tie-breaker, decoded straight from the store (random access, pre-buffered).
+
+    The anchor's read path, kept as it was before the sort stages and re-proves its sources: each
+    file opened on pyarrow's S3 filesystem, row group by row group, same batch size and threads.
+    """
+    for source in sources.files:
+        base = source.ordinal << 40
+        with fs.open_input_file(f"{root.location.bucket}/{root.prefix}{source.path}") as handle:
+            parquet = pq.ParquetFile(handle, metadata=source.metadata, pre_buffer=True)
+            for group in source.row_groups:
+                row = group.first_row
+                for batch in parquet.iter_batches(
+                    batch_size=_BATCH_ROWS, row_groups=[group.index], use_threads=True
+                ):
+                    batch = pa.RecordBatch.from_arrays(batch.columns, schema=sources.schema)
+                    tiebreak = pa.array(np.arange(base + row, base + row + batch.num_rows, dtype=np.int64))
+                    row += batch.num_rows
+                    yield pa.RecordBatch.from_arrays(
+                        [*batch.columns, tiebreak], schema=sources.schema_with_tiebreak
+                    )
 
 
 def _bare(
@@ -44,9 +76,9 @@ def _bare(
     store = open_object_store(creds)
     pack = load_sealed_pack(store, root, scenario)
     spec = load_catalogue().output(output_id)
-    sources = SourceSet(arrow_s3_filesystem(creds), root, pack.source_files(spec), spec.sort_keys)
-    stream = sources.batches(TimeWindow(None, None), set(), lambda _file, _position, _batch: None)
-    reader = pa.RecordBatchReader.from_batches(sources.schema_with_tiebreak, stream)
+    fs = arrow_s3_filesystem(creds)
+    sources = SourceSet(fs, root, pack.source_files(spec), spec.sort_keys)
+    reader = pa.RecordBatchReader.from_batches(sources.schema_with_tiebreak, _s3_batches(sources, fs, root))
     keys = ", ".join(f'"{key}"' for key in spec.sort_keys)
     with tempfile.TemporaryDirectory(prefix="fp-bench-bare-") as folder:
         con = duckdb.connect(

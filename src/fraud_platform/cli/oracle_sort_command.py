@@ -57,7 +57,7 @@ class _Bars:
         task = self._tasks.get(output_id)
         if task is None:
             task = self._tasks[output_id] = self._progress.add_task(output_id, total=1)
-        done = stage in ("committed", "skipped")
+        done = stage in ("committed", "confirmed", "skipped")
         self._progress.update(task, description=f"{output_id}: {stage.replace('_', ' ')}")
         if done:
             total = self._progress.tasks[task].total or 1
@@ -73,7 +73,8 @@ def sort(
         "--window-days",
         metavar="DAYS",
         min=1,
-        help="Sort in time windows of this many days (bounds each sort).",
+        help="Sort in day-aligned windows of the first key (bounds each sort); row groups "
+        "without statistics are ranged from the data.",
     ),
     memory_mb: int | None = typer.Option(
         None,
@@ -83,7 +84,10 @@ def sort(
         help="Memory budget (default: the profile's sort_memory_limit_mb).",
     ),
     temp_dir: Path | None = typer.Option(
-        None, "--temp-dir", metavar="DIR", help="Where DuckDB may spill (default: system temp)."
+        None,
+        "--temp-dir",
+        metavar="DIR",
+        help="Where DuckDB spills and the sources are staged and re-proven (default: system temp).",
     ),
     row_hash: _RowHash | None = typer.Option(
         None,

@@ -14,6 +14,7 @@ __all__ = [
     "STREAM_SORT_KEY_NULL",
     "STREAM_SORT_MEMORY_EXCEEDED",
     "STREAM_SORT_SCHEMA_MISMATCH",
+    "STREAM_SORT_SOURCE_CHANGED",
     "STREAM_SORT_SOURCE_MISSING",
     "STREAM_SORT_SOURCE_UNREADABLE",
     "STREAM_SORT_TYPE_UNSUPPORTED",
@@ -30,6 +31,11 @@ STREAM_SORT_SOURCE_MISSING = reason(
 STREAM_SORT_SOURCE_UNREADABLE = reason(
     "STREAM_SORT_SOURCE_UNREADABLE",
     "a landed source file or a written view part could not be read as Parquet (absent, truncated, corrupt)",
+    owner=_OWNER,
+)
+STREAM_SORT_SOURCE_CHANGED = reason(
+    "STREAM_SORT_SOURCE_CHANGED",
+    "a source object's bytes (size or SHA-256, read in the sort's own pass) are not the landed ones; nothing committed",
     owner=_OWNER,
 )
 STREAM_SORT_SCHEMA_MISMATCH = reason(

@@ -2,9 +2,11 @@
 
 DuckDB sorts out of core: an explicit `memory_limit`, a private `temp_directory` for spills and a
 fixed thread count, so an output far larger than memory still sorts (and `--window-days` bounds
-each sort further). The rows reach DuckDB as an Arrow stream from `SourceSet.batches`; the raw-side
-digests are computed on each row group inside that same stream (by a second, private DuckDB that
-only hashes), so the source is read from S3 exactly once and no row is materialised twice.
+each sort further). The rows reach DuckDB as an Arrow stream from `SourceSet.batches`, which decodes only local copies
+whose SHA-256 was checked against the landing manifest as they were streamed in (staged in the
+sort's spill directory, deleted with it); the raw-side digests are computed on each row group inside
+that same stream (by a second, private DuckDB that only hashes), so each source byte is read from S3
+once, hashed once, and no row is materialised twice.
 
 An exception raised inside the Arrow stream surfaces from DuckDB as a generic error; it is kept and
 re-raised as itself, so a refusal such as STREAM_SORT_KEY_NULL keeps its code.
@@ -31,7 +33,7 @@ from fraud_platform.oracle.sort.pipeline import BackgroundConsumer, prefetch
 from fraud_platform.oracle.sort.source import TIEBREAK_COLUMN, RawCallback, SourceFile, SourceSet, TimeWindow
 from fraud_platform.oracle.sort.writer import PartWriter
 
-__all__ = ["DuckSettings", "RawSide", "scan_raw", "sort_to_parts"]
+__all__ = ["DuckSettings", "RawSide", "sort_to_parts"]
 
 _SOURCE_VIEW = "__fp_source"
 
@@ -102,16 +104,6 @@ def _require_all_rows(sources: SourceSet, raw: RawSide, seen: set[tuple[int, int
         )
 
 
-def scan_raw(sources: SourceSet, raw: RawSide, on_rows: Callable[[int], None] | None = None) -> None:
-    """Only the raw side (no sort): for proving an already written, uncommitted view."""
-    seen: set[tuple[int, int]] = set()
-    with raw.feeding() as on_raw:
-        for batch in sources.batches(TimeWindow(None, None), seen, on_raw):
-            if on_rows is not None:
-                on_rows(batch.num_rows)
-    _require_all_rows(sources, raw, seen)
-
-
 def _connect(settings: DuckSettings, temp_dir: str) -> duckdb.DuckDBPyConnection:
     return duckdb.connect(
         config={
@@ -139,21 +131,23 @@ def sort_to_parts(
     with (
         tempfile.TemporaryDirectory(prefix="fp-sort-", dir=settings.temp_dir) as spill,
         raw.feeding() as on_raw,
+        sources.staging(Path(spill)) as staged,
     ):
         con = _connect(settings, spill)
         try:
-            for window in windows:
+            for index, window in enumerate(windows):
                 failures: list[BaseException] = []
 
                 def _stream(
-                    window: TimeWindow = window, failures: list[BaseException] = failures
+                    window: TimeWindow = window,
+                    later: Sequence[TimeWindow] = windows[index + 1 :],
+                    failures: list[BaseException] = failures,
                 ) -> Iterator[pa.RecordBatch]:
                     try:
-                        # Read and decode ahead on a worker thread, so that DuckDB's single scan
-                        # thread only sinks rows into the sort.
-                        yield from prefetch(
-                            sources.batches(window, seen, on_raw), depth=4, name="fp-source-read"
-                        )
+                        # Stage, prove, read and decode ahead on worker threads, so that DuckDB's
+                        # single scan thread only sinks rows into the sort.
+                        batches = sources.batches(window, seen, on_raw, staged, later=later)
+                        yield from prefetch(batches, depth=4, name="fp-source-read")
                     except BaseException as error:
                         failures.append(error)
                         raise

@@ -1,25 +1,36 @@
-"""The raw side of a sort: an output's landed Parquet files, read from S3 through pyarrow.
+"""The raw side of a sort: an output's landed Parquet files, re-proven and read locally.
 
 Why pyarrow and not DuckDB's httpfs: the extension cannot be downloaded here, and pyarrow's
 S3FileSystem speaks to SeaweedFS and AWS alike (endpoint override, path style, the role's keys).
+
+The footers are read from the store first (small ranged reads): they give the schema, the row
+groups and the plan. Rows are never decoded from the store: each file is streamed once into the
+sort's spill directory while it is hashed (`staging.StagedSources`), and only a copy whose size and
+SHA-256 are the landing manifest's, and whose footer is the planned one, is read. A source object
+overwritten after landing therefore stops the sort with STREAM_SORT_SOURCE_CHANGED before any
+part exists, and the raw digests are computed from proven bytes in the same pass.
 
 Every batch handed to the sort carries one extra int64 column, the tie-breaker
 `(ordinal of the file's path in ASCII order) << 40 | row index within the file`, which orders
 exactly like (source path, row index) while costing the sort one fixed-width integer.
 
 Rows are read row group by row group. With time windows (`--window-days`), a window reads only the
-row groups whose `ts_utc` statistics overlap it and keeps the rows inside it; every row group is
-still handed to the raw-side callback exactly once, in full, so the raw digests are computed over
-every source row independently of the windowing they are meant to check.
+row groups whose `ts_utc` range overlaps it and keeps the rows inside it; every row group is still
+handed to the raw-side callback exactly once, in full, so the raw digests are computed over every
+source row independently of the windowing they are meant to check. A row group without min/max
+statistics (the engine writes the two baseline 6B outputs with statistics off) gets its range from
+a scan of that one column, never a silent single window. The range only plans the windows: a wrong
+one could only drop rows from the sorted side, which the closure proof refuses.
 """
 
 from __future__ import annotations
 
 import contextlib
+import tempfile
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from dataclasses import dataclass, field, replace
+from pathlib import Path
 from typing import Any
 from urllib.parse import urlparse
 
@@ -30,16 +41,18 @@ import pyarrow.fs as pafs
 import pyarrow.parquet as pq
 
 from fraud_platform.core.errors import FailClosed, TransientError
-from fraud_platform.core.time import format_utc, parse_utc
 from fraud_platform.oracle.layout import PackRoot
 from fraud_platform.oracle.manifest import LandingEntry
 from fraud_platform.oracle.sort._reasons import (
     STREAM_SORT_KEY_MISSING,
     STREAM_SORT_SCHEMA_MISMATCH,
+    STREAM_SORT_SOURCE_CHANGED,
     STREAM_SORT_SOURCE_UNREADABLE,
     STREAM_SORT_WINDOW_INVALID,
 )
 from fraud_platform.oracle.sort.closure.encoding import encoding_sql
+from fraud_platform.oracle.sort.staging import StagedSources
+from fraud_platform.oracle.sort.windows import TimeWindow, day_windows
 from fraud_platform.substrate._reasons import OBJECT_ACCESS_DENIED, OBJECT_STORE_UNAVAILABLE
 from fraud_platform.substrate.objectstore.port import S3Credentials
 
@@ -48,6 +61,7 @@ __all__ = [
     "RawCallback",
     "SourceFile",
     "SourceSet",
+    "StagedSources",
     "TimeWindow",
     "arrow_s3_filesystem",
     "map_arrow_errors",
@@ -55,6 +69,7 @@ __all__ = [
 
 TIEBREAK_COLUMN = "__fp_tiebreak"
 _FOOTER_WORKERS = 8
+_LOOKAHEAD = 2  # files staged ahead of the one being read (disk: at most this many extra copies)
 _ROW_BITS = 40
 _MAX_FILES = 1 << (63 - _ROW_BITS)
 
@@ -116,33 +131,6 @@ class SourceFile:
     first_position: int
     metadata: pq.FileMetaData = field(repr=False)
     row_groups: tuple[_RowGroup, ...] = field(repr=False)
-
-
-@dataclass(frozen=True)
-class TimeWindow:
-    """Rows whose first sort key k satisfies low <= k < high (None: unbounded on that side)."""
-
-    low: str | None
-    high: str | None
-
-    def overlaps(self, key_min: str | None, key_max: str | None) -> bool:
-        if key_min is None or key_max is None:
-            return True
-        return (self.high is None or key_min < self.high) and (self.low is None or key_max >= self.low)
-
-    def mask(self, column: pa.Array) -> pa.Array | None:
-        """The rows of `column` inside the window, or None when the window is unbounded."""
-        conditions = []
-        if self.low is not None:
-            conditions.append(pc.greater_equal(column, pa.scalar(self.low, column.type)))
-        if self.high is not None:
-            conditions.append(pc.less(column, pa.scalar(self.high, column.type)))
-        if not conditions:
-            return None
-        return conditions[0] if len(conditions) == 1 else pc.and_(conditions[0], conditions[1])
-
-    def to_json(self) -> dict[str, str | None]:
-        return {"low": self.low, "high": self.high}
 
 
 def _string_stat(metadata: pq.RowGroupMetaData, column_index: int | None) -> tuple[str | None, str | None]:
@@ -260,7 +248,11 @@ class SourceSet:
         return self.schema.append(pa.field(TIEBREAK_COLUMN, pa.int64(), nullable=False))
 
     def windows(self, window_days: int | None) -> list[TimeWindow]:
-        """One unbounded window, or day-aligned windows of `window_days` covering every key."""
+        """One unbounded window, or day-aligned windows of `window_days` covering every key.
+
+        Row groups without min/max statistics get their range from the data first, so the option
+        is honoured whatever the writer did with statistics.
+        """
         if window_days is None:
             return [TimeWindow(None, None)]
         first_key = self.sort_keys[0]
@@ -271,43 +263,95 @@ class SourceSet:
                 f"--window-days needs a UTC timestamp string as the first sort key; {first_key} is {kind}",
                 {"sort_key": first_key, "window_days": window_days},
             )
+        self._fill_key_ranges()
         lows = [g.key_min for f in self.files for g in f.row_groups if g.key_min is not None]
         highs = [g.key_max for f in self.files for g in f.row_groups if g.key_max is not None]
         if not lows or not highs:
+            # No row has a key at all (no rows, or only nulls, which the sort refuses with
+            # STREAM_SORT_KEY_NULL): there is nothing to window.
             return [TimeWindow(None, None)]
-        try:
-            start, end = parse_utc(min(lows)), parse_utc(max(highs))
-        except ValueError as error:
+        return day_windows(first_key, min(lows), max(highs), window_days)
+
+    def _fill_key_ranges(self) -> None:
+        """Give every row group lacking min/max statistics its first-key range, scanned from the data."""
+        lacking = [f for f in self.files if any(g.key_min is None or g.key_max is None for g in f.row_groups)]
+        if not lacking:
+            return
+        with ThreadPoolExecutor(max_workers=_FOOTER_WORKERS, thread_name_prefix="fp-key-range") as pool:
+            scanned = {f.ordinal: f for f in pool.map(self._scan_key_range, lacking)}
+        self.files = tuple(scanned.get(f.ordinal, f) for f in self.files)
+
+    def _scan_key_range(self, source: SourceFile) -> SourceFile:
+        key = self.sort_keys[0]
+        groups: list[_RowGroup] = []
+        with map_arrow_errors(source.path), self._fs.open_input_file(self._location(source.path)) as handle:
+            reader = pq.ParquetFile(handle, metadata=source.metadata, pre_buffer=True)
+            for group in source.row_groups:
+                if group.key_min is not None and group.key_max is not None:
+                    groups.append(group)
+                    continue
+                values = reader.read_row_group(group.index, columns=[key], use_threads=False).column(key)
+                extremes = pc.min_max(values)
+                groups.append(
+                    replace(group, key_min=extremes["min"].as_py(), key_max=extremes["max"].as_py())
+                )
+        return replace(source, row_groups=tuple(groups))
+
+    @contextlib.contextmanager
+    def staging(self, parent: Path | None) -> Iterator[StagedSources]:
+        """A staging scope for `batches`: local copies live in a private folder under `parent`.
+
+        Every copy is deleted when the scope ends, normally or not.
+        """
+        with tempfile.TemporaryDirectory(prefix="fp-stage-", dir=parent) as folder:
+            staged = StagedSources(self._fs, Path(folder), self._location, self._check_staged_footer)
+            try:
+                yield staged
+            finally:
+                staged.close()
+
+    @staticmethod
+    def _check_staged_footer(source: SourceFile, metadata: pq.FileMetaData) -> None:
+        """The proven bytes must carry the footer the sort planned with (read earlier, unproven)."""
+        if not metadata.equals(source.metadata):
             raise FailClosed(
-                STREAM_SORT_WINDOW_INVALID, f"{first_key} statistics are not UTC timestamps: {error}"
-            ) from error
-        day = datetime(start.year, start.month, start.day, tzinfo=UTC)
-        bounds: list[str] = []
-        edge = day + timedelta(days=window_days)
-        while edge <= end:
-            bounds.append(format_utc(edge))
-            edge += timedelta(days=window_days)
-        edges: list[str | None] = [None, *bounds, None]
-        return [TimeWindow(edges[i], edges[i + 1]) for i in range(len(edges) - 1)]
+                STREAM_SORT_SOURCE_CHANGED,
+                f"{source.path}: the footer read before the sort is not the landed file's footer",
+                {"path": source.path},
+            )
 
     def batches(
-        self, window: TimeWindow, raw_seen: set[tuple[int, int]], on_raw: RawCallback
+        self,
+        window: TimeWindow,
+        raw_seen: set[tuple[int, int]],
+        on_raw: RawCallback,
+        staged: StagedSources,
+        *,
+        later: Sequence[TimeWindow] = (),
     ) -> Iterator[pa.RecordBatch]:
-        """The window's rows with the tie-breaker column; unseen row groups go to `on_raw` whole first."""
+        """The window's rows with the tie-breaker column; unseen row groups go to `on_raw` whole first.
+
+        Rows come only from proven local copies (`staged`); a copy is released after this window
+        unless one of the `later` windows needs the file again.
+        """
         key = self.sort_keys[0]
         out_schema = self.schema_with_tiebreak
-        for source in self.files:
-            groups = [g for g in source.row_groups if window.overlaps(g.key_min, g.key_max)]
-            if not groups:
-                continue
+        needed = [
+            (source, groups)
+            for source in self.files
+            if (groups := [g for g in source.row_groups if window.overlaps(g.key_min, g.key_max)])
+        ]
+        for position, (source, groups) in enumerate(needed):
+            staged.schedule([item for item, _ in needed[position : position + 1 + _LOOKAHEAD]])
             with map_arrow_errors(source.path):
-                handle = self._fs.open_input_file(self._location(source.path))
-            with handle:
-                reader = pq.ParquetFile(handle, metadata=source.metadata, pre_buffer=True)
+                reader = pq.ParquetFile(staged.local_path(source), metadata=source.metadata)
+            with reader:
                 for group in groups:
                     yield from self._group_batches(
                         source, group, reader, window, raw_seen, on_raw, key, out_schema
                     )
+            if not any(w.overlaps(g.key_min, g.key_max) for w in later for g in source.row_groups):
+                staged.release(source)
 
     def _group_batches(
         self,
