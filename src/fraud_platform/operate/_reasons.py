@@ -35,3 +35,23 @@ GIT_REVISION_UNAVAILABLE = reason(
 DEMO_FAILED = reason(
     "DEMO_FAILED", "a step of `make demo` failed; the substrates were stopped", owner="operate"
 )
+PROCESS_SPEC_INVALID = reason(
+    "PROCESS_SPEC_INVALID",
+    "a supervised process spec is malformed (empty command, unknown role, duplicate or unknown name)",
+    owner="operate",
+)
+PROCESS_NOT_READY = reason(
+    "PROCESS_NOT_READY",
+    "a supervised process died or was not ready before its readiness deadline; refs carry its log tail",
+    owner="operate",
+)
+PROCESS_DIED = reason(
+    "PROCESS_DIED",
+    "a supervised process died more often than its restart policy allows; refs carry exit code and log tail",
+    owner="operate",
+)
+PROCESS_EXIT_TIMEOUT = reason(
+    "PROCESS_EXIT_TIMEOUT",
+    "a supervised process expected to finish was still running at its deadline",
+    owner="operate",
+)
