@@ -17,6 +17,7 @@ import os
 from collections.abc import Mapping
 from pathlib import Path
 
+from fraud_platform.config._credential_files import read_credential_document
 from fraud_platform.config._reasons import CREDENTIALS_INVALID, CREDENTIALS_MISSING, PIN_MISSING, ROLE_UNKNOWN
 from fraud_platform.config._secrets import register_checked
 from fraud_platform.config.home import fp_home as resolve_fp_home
@@ -24,7 +25,6 @@ from fraud_platform.config.kafka_keys import role_kafka_key
 from fraud_platform.config.loader import LOCAL_PARITY
 from fraud_platform.config.schema import Profile
 from fraud_platform.config.settings import KafkaSettings, S3Credentials
-from fraud_platform.core.canonical import parse_json_bytes
 from fraud_platform.core.errors import FailClosed
 
 __all__ = [
@@ -73,18 +73,9 @@ def _context(
 def _local_key_pair(role: str, home: Path) -> tuple[str, str]:
     path = home / ROLES_FILE
     hint = "run `fp substrate up`" if role == "operator" else "run `fp bootstrap apply`"
-    try:
-        raw = path.read_bytes()
-    except FileNotFoundError as error:
-        raise FailClosed(
-            CREDENTIALS_MISSING, f"no credentials issued yet ({path} absent); {hint}", {"role": role}
-        ) from error
-    try:
-        document = parse_json_bytes(raw)
-    except ValueError as error:
-        raise FailClosed(CREDENTIALS_INVALID, f"{path} is not JSON", {"path": str(path)}) from error
-    if not isinstance(document, dict):
-        raise FailClosed(CREDENTIALS_INVALID, f"{path} must be a JSON object", {"path": str(path)})
+    document = read_credential_document(
+        path, f"no credentials issued yet ({path} absent); {hint}", {"role": role}
+    )
     entry = document.get(role)
     if entry is None:
         raise FailClosed(

@@ -24,8 +24,9 @@ from fraud_platform.config._reasons import PROFILE_INVALID
 from fraud_platform.config.loader import LOCAL_PARITY
 from fraud_platform.config.schema import Profile
 from fraud_platform.core.errors import FailClosed
+from fraud_platform.core.reasons import ReasonCode
 
-__all__ = ["SR_PAUSE_ENV", "SR_PAUSE_POINTS", "PausePoint", "sr_pause"]
+__all__ = ["SR_PAUSE_ENV", "SR_PAUSE_POINTS", "PausePoint", "pause_hook", "sr_pause"]
 
 SR_PAUSE_ENV = "FP_TEST_SR_PAUSE_AT"
 SR_PAUSE_POINTS = ("before_evidence", "after_facts_view", "after_status_ready")
@@ -34,39 +35,53 @@ SR_PAUSE_POINTS = ("before_evidence", "after_facts_view", "after_status_ready")
 
 @dataclass(frozen=True)
 class PausePoint:
-    """Where an SR driver stops and for how long (seconds of real time)."""
+    """Where a component stops and for how long (seconds of real time)."""
 
     point: str
     seconds: float
 
 
-def sr_pause(profile: Profile) -> PausePoint | None:
-    """The pause asked for by `FP_TEST_SR_PAUSE_AT` in the profile's own env, or None when unset.
+def pause_hook(
+    profile: Profile, variable: str, points: tuple[str, ...], refusal: ReasonCode = PROFILE_INVALID
+) -> PausePoint | None:
+    """The pause `variable` (`<point>:<seconds>`) asks for in the profile's own env, or None when unset.
+
+    One parser for every component's test hook (SR's here, IG's in `ig.settings`), so each refuses the
+    same things: a non-rehearsal dev_min profile, an unknown point, or a duration that is not a finite
+    number of seconds in (0, 3600].
 
     Raises:
-        FailClosed(PROFILE_INVALID): set on a non-rehearsal dev_min profile, an unknown point, or a
-            duration that is not a finite number of seconds in (0, 3600].
+        FailClosed(refusal): on any of the above (`refusal` is the component's own settings code).
     """
     source = profile.source
-    raw = source.env.get(SR_PAUSE_ENV, "").strip() if source is not None else ""
+    raw = source.env.get(variable, "").strip() if source is not None else ""
     if not raw:
         return None
     if profile.profile != LOCAL_PARITY and not profile.rehearsal:
         raise FailClosed(
-            PROFILE_INVALID,
-            f"{SR_PAUSE_ENV} is a test hook; profile {profile.profile} refuses it outside a rehearsal",
-            {"variable": SR_PAUSE_ENV, "profile": profile.profile},
+            refusal,
+            f"{variable} is a test hook; profile {profile.profile} refuses it outside a rehearsal",
+            {"variable": variable, "profile": profile.profile},
         )
     point, _, text = raw.partition(":")
     try:
         seconds = float(text)
     except ValueError:
         seconds = math.nan
-    if point not in SR_PAUSE_POINTS or not 0 < seconds <= 3600:
+    if point not in points or not 0 < seconds <= 3600:
         raise FailClosed(
-            PROFILE_INVALID,
-            f"{SR_PAUSE_ENV}={raw!r}: expected <point>:<seconds> with point one of "
-            f"{', '.join(SR_PAUSE_POINTS)} and 0 < seconds <= 3600",
-            {"variable": SR_PAUSE_ENV},
+            refusal,
+            f"{variable}={raw!r}: expected <point>:<seconds> with point one of "
+            f"{', '.join(points)} and 0 < seconds <= 3600",
+            {"variable": variable},
         )
     return PausePoint(point, seconds)
+
+
+def sr_pause(profile: Profile) -> PausePoint | None:
+    """The pause asked for by `FP_TEST_SR_PAUSE_AT` in the profile's own env, or None when unset.
+
+    Raises:
+        FailClosed(PROFILE_INVALID): as `pause_hook`.
+    """
+    return pause_hook(profile, SR_PAUSE_ENV, SR_PAUSE_POINTS)

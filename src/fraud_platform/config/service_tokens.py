@@ -15,12 +15,12 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from fraud_platform.config._reasons import CREDENTIALS_INVALID, CREDENTIALS_MISSING, PIN_MISSING
+from fraud_platform.config._credential_files import read_credential_document
+from fraud_platform.config._reasons import CREDENTIALS_MISSING, PIN_MISSING
 from fraud_platform.config._secrets import register_checked
 from fraud_platform.config.home import fp_home as resolve_fp_home
 from fraud_platform.config.loader import LOCAL_PARITY
 from fraud_platform.config.schema import Profile
-from fraud_platform.core.canonical import parse_json_bytes
 from fraud_platform.core.errors import FailClosed
 
 __all__ = [
@@ -49,19 +49,9 @@ def _source(profile: Profile) -> tuple[Mapping[str, str], Path]:
 
 def _local_document(home: Path) -> dict[str, Any]:
     path = home / SERVICE_TOKENS_FILE
-    try:
-        raw = path.read_bytes()
-    except FileNotFoundError as error:
-        raise FailClosed(
-            CREDENTIALS_MISSING, f"no service tokens issued yet ({path} absent); run `fp bootstrap apply`"
-        ) from error
-    try:
-        document = parse_json_bytes(raw)
-    except ValueError as error:
-        raise FailClosed(CREDENTIALS_INVALID, f"{path} is not JSON", {"path": str(path)}) from error
-    if not isinstance(document, dict):
-        raise FailClosed(CREDENTIALS_INVALID, f"{path} must be a JSON object", {"path": str(path)})
-    return document
+    return read_credential_document(
+        path, f"no service tokens issued yet ({path} absent); run `fp bootstrap apply`"
+    )
 
 
 def _local_entry(home: Path, section: str, name: str) -> str:

@@ -14,10 +14,10 @@ It is read from the profile's own env (never `os.environ` behind the caller's ba
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass
 
-from fraud_platform.config import LOCAL_PARITY, Profile
+from fraud_platform.config import Profile
+from fraud_platform.config.faults import PausePoint, pause_hook
 from fraud_platform.core.errors import FailClosed
 from fraud_platform.ig._reasons import IG_SETTINGS_INVALID
 
@@ -25,14 +25,6 @@ __all__ = ["PAUSE_ENV", "PAUSE_POINTS", "IgSettings", "PausePoint", "pause_from_
 
 PAUSE_ENV = "FP_TEST_IG_PAUSE_AT"
 PAUSE_POINTS = ("before_publish", "after_publish")
-
-
-@dataclass(frozen=True)
-class PausePoint:
-    """Where IG sleeps and for how long (seconds)."""
-
-    point: str
-    seconds: float
 
 
 @dataclass(frozen=True)
@@ -69,26 +61,9 @@ class IgSettings:
 
 
 def pause_from_profile(profile: Profile) -> PausePoint | None:
-    """The pause `FP_TEST_IG_PAUSE_AT` asks for in the profile's env, or None when unset."""
-    source = profile.source
-    raw = source.env.get(PAUSE_ENV, "").strip() if source is not None else ""
-    if not raw:
-        return None
-    if profile.profile != LOCAL_PARITY and not profile.rehearsal:
-        raise FailClosed(
-            IG_SETTINGS_INVALID,
-            f"{PAUSE_ENV} is a test hook; profile {profile.profile} refuses it outside a rehearsal",
-            {"variable": PAUSE_ENV},
-        )
-    point, _, text = raw.partition(":")
-    try:
-        seconds = float(text)
-    except ValueError:
-        seconds = math.nan
-    if point not in PAUSE_POINTS or not 0 < seconds <= 3600:
-        raise FailClosed(
-            IG_SETTINGS_INVALID,
-            f"{PAUSE_ENV}={raw!r}: expected <point>:<seconds>, point in {', '.join(PAUSE_POINTS)}, 0 < s <= 3600",
-            {"variable": PAUSE_ENV},
-        )
-    return PausePoint(point, seconds)
+    """The pause `FP_TEST_IG_PAUSE_AT` asks for in the profile's env, or None when unset.
+
+    Raises:
+        FailClosed(IG_SETTINGS_INVALID): as `config.faults.pause_hook`.
+    """
+    return pause_hook(profile, PAUSE_ENV, PAUSE_POINTS, IG_SETTINGS_INVALID)

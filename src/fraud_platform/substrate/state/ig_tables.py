@@ -18,8 +18,6 @@ Only this module speaks SQL for IG; IG itself imports the functions, never SQLAl
 
 from __future__ import annotations
 
-import threading
-import weakref
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -43,6 +41,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from fraud_platform.core.errors import FailClosed
 from fraud_platform.substrate._reasons import STATE_STORE_FAILED
 from fraud_platform.substrate.state.errors import map_state_errors
+from fraud_platform.substrate.state.table_set import TableSet
 
 __all__ = [
     "ADMITTED",
@@ -134,24 +133,12 @@ class Confirmed:
     receipt_id: str
 
 
-_ready: weakref.WeakSet[Engine] = weakref.WeakSet()
-_lock = threading.Lock()
+_TABLES = TableSet(_METADATA, "IG")
 
 
 def ensure_ig_tables(engine: Engine) -> None:
-    """Create the IG tables if absent (idempotent; one retry settles a concurrent CREATE race)."""
-    with _lock:
-        if engine in _ready:
-            return
-        for attempt in (1, 2):
-            try:
-                with map_state_errors("create IG tables"):
-                    _METADATA.create_all(engine, checkfirst=True)
-                break
-            except FailClosed:
-                if attempt == 2:
-                    raise
-        _ready.add(engine)
+    """Create the IG tables if absent (idempotent, once per engine per process; `TableSet`)."""
+    _TABLES.ensure(engine)
 
 
 def _insert(engine: Engine, table: Table) -> Any:

@@ -2,19 +2,15 @@
 
 The state primitives (`insert_if_absent`, `compare_and_swap`, `select_one`) take SQLAlchemy `Table`
 objects, so the shapes live here, beside them: components such as SR import these names and never
-import SQLAlchemy themselves. Creating the tables goes through `map_state_errors`, so a driver error
-still surfaces as STATE_STORE_* codes.
+import SQLAlchemy themselves. Creating the tables goes through `TableSet` (and so `map_state_errors`), so a
+driver error still surfaces as STATE_STORE_* codes.
 """
 
 from __future__ import annotations
 
-import threading
-import weakref
-
 from sqlalchemy import BigInteger, Column, Engine, MetaData, String, Table, Text
 
-from fraud_platform.core.errors import FailClosed
-from fraud_platform.substrate.state.errors import map_state_errors
+from fraud_platform.substrate.state.table_set import TableSet
 
 __all__ = ["SR_EQUIVALENCE", "SR_LEASES", "StateEngine", "ensure_sr_tables"]
 
@@ -49,25 +45,9 @@ SR_LEASES = Table(
 over holds a stale epoch and every fenced write it attempts is refused. (v2: v1 had no epoch.)
 """
 
-_ready: weakref.WeakSet[Engine] = weakref.WeakSet()
-_lock = threading.Lock()
+_TABLES = TableSet(_METADATA, "SR authority")
 
 
 def ensure_sr_tables(engine: Engine) -> None:
-    """Create the SR tables if absent (idempotent, once per engine per process).
-
-    Two processes creating them at once can race (`CREATE TABLE` of the loser fails); the second
-    attempt then finds them, so one retry settles it.
-    """
-    with _lock:
-        if engine in _ready:
-            return
-        for attempt in (1, 2):
-            try:
-                with map_state_errors("create SR authority tables"):
-                    _METADATA.create_all(engine, checkfirst=True)
-                break
-            except FailClosed:
-                if attempt == 2:
-                    raise
-        _ready.add(engine)
+    """Create the SR tables if absent (idempotent, once per engine per process; `TableSet`)."""
+    _TABLES.ensure(engine)

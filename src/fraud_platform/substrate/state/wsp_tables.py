@@ -10,13 +10,9 @@ Two tables, both small and keyed so that every write is a single race-safe primi
 
 from __future__ import annotations
 
-import threading
-import weakref
-
 from sqlalchemy import BigInteger, Column, Engine, MetaData, String, Table, Text
 
-from fraud_platform.core.errors import FailClosed
-from fraud_platform.substrate.state.errors import map_state_errors
+from fraud_platform.substrate.state.table_set import TableSet
 
 __all__ = ["WSP_CHECKPOINTS", "WSP_CONSUMED", "ensure_wsp_tables"]
 
@@ -51,21 +47,9 @@ WSP_CHECKPOINTS = Table(
 )
 """Where each output's stream stands: rows before `next_row` (in view order) were acknowledged by IG."""
 
-_ready: weakref.WeakSet[Engine] = weakref.WeakSet()
-_lock = threading.Lock()
+_TABLES = TableSet(_METADATA, "WSP")
 
 
 def ensure_wsp_tables(engine: Engine) -> None:
-    """Create the WSP tables if absent (idempotent, once per engine per process; one retry on a race)."""
-    with _lock:
-        if engine in _ready:
-            return
-        for attempt in (1, 2):
-            try:
-                with map_state_errors("create WSP tables"):
-                    _METADATA.create_all(engine, checkfirst=True)
-                break
-            except FailClosed:
-                if attempt == 2:
-                    raise
-        _ready.add(engine)
+    """Create the WSP tables if absent (idempotent, once per engine per process; `TableSet`)."""
+    _TABLES.ensure(engine)
