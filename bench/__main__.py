@@ -20,9 +20,9 @@ _PREFIX = "bench_"
 
 
 def available() -> list[str]:
-    """Names of the benchmarks in this folder, sorted."""
+    """Names of the benchmarks in this folder, sorted; `bench_scale_sort.py` is named `scale-sort`."""
     folder = Path(__file__).resolve().parent
-    return sorted(path.stem[len(_PREFIX) :] for path in folder.glob(f"{_PREFIX}*.py"))
+    return sorted(path.stem[len(_PREFIX) :].replace("_", "-") for path in folder.glob(f"{_PREFIX}*.py"))
 
 
 def _passed(outcome: Any) -> bool:
@@ -46,7 +46,7 @@ def main(argv: Sequence[str]) -> int:
     for name in names:
         print(f"=== bench {name}", flush=True)
         try:
-            module = importlib.import_module(f"bench.{_PREFIX}{name}")
+            module = importlib.import_module(f"bench.{_PREFIX}{name.replace('-', '_')}")
             verdicts[name] = _passed(module.run())
         except Exception:  # noqa: BLE001  (one broken benchmark must not hide the others' verdicts)
             traceback.print_exc()

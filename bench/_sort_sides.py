@@ -69,20 +69,20 @@ def _s3_batches(sources: SourceSet, fs: pafs.FileSystem, root: PackRoot) -> Iter
                     )
 
 
-def _bare(
-    root: PackRoot, scenario: str, output_id: str, memory_mb: int, fp_home: Path, _row_hash: str
-) -> int:
-    creds = substrates(fp_home).operator
+def _bare(args: argparse.Namespace) -> int:
+    root = PackRoot.parse(args.root)
+    creds = substrates(args.fp_home).operator
     store = open_object_store(creds)
-    pack = load_sealed_pack(store, root, scenario)
-    spec = load_catalogue().output(output_id)
+    pack = load_sealed_pack(store, root, args.scenario)
+    spec = load_catalogue().output(args.output)
     fs = arrow_s3_filesystem(creds)
     sources = SourceSet(fs, root, pack.source_files(spec), spec.sort_keys)
     reader = pa.RecordBatchReader.from_batches(sources.schema_with_tiebreak, _s3_batches(sources, fs, root))
     keys = ", ".join(f'"{key}"' for key in spec.sort_keys)
     with tempfile.TemporaryDirectory(prefix="fp-bench-bare-") as folder:
+        spill = str(args.temp_dir or folder)
         con = duckdb.connect(
-            config={"threads": 2, "memory_limit": f"{memory_mb}MB", "temp_directory": folder}
+            config={"threads": 2, "memory_limit": f"{args.memory_mb}MB", "temp_directory": spill}
         )
         con.register("source", reader)
         con.execute(
@@ -94,11 +94,17 @@ def _bare(
     return int(rows)
 
 
-def _ours(root: PackRoot, scenario: str, output_id: str, memory_mb: int, fp_home: Path, row_hash: str) -> int:
-    creds = substrates(fp_home).operator
+def _ours(args: argparse.Namespace) -> int:
+    creds = substrates(args.fp_home).operator
     store = open_object_store(creds)
-    options = SortOptions(memory_limit_mb=memory_mb, row_hash=row_hash)
-    results = sort_stream_views(store, creds, root, scenario, outputs=[output_id], options=options)
+    options = SortOptions(
+        memory_limit_mb=args.memory_mb,
+        row_hash=args.row_hash,
+        window_days=args.window_days,
+        temp_dir=args.temp_dir,
+    )
+    root = PackRoot.parse(args.root)
+    results = sort_stream_views(store, creds, root, args.scenario, outputs=[args.output], options=options)
     if results[0].status != "created":
         raise RuntimeError(f"expected a fresh view, got {results[0].status}")
     return results[0].rows
@@ -121,12 +127,14 @@ def main(argv: list[str]) -> int:
     parser.add_argument("--memory-mb", type=int, required=True)
     parser.add_argument("--fp-home", type=Path, required=True)
     parser.add_argument("--row-hash", default=DEFAULT_ROW_HASH, choices=["md5", "sha256"])
+    parser.add_argument(
+        "--temp-dir", type=Path, default=None, help="DuckDB's spill folder (and ours' staging)"
+    )
+    parser.add_argument("--window-days", type=int, default=None, help="ours only: sort in event-time windows")
     args = parser.parse_args(argv)
     side = _bare if args.side == "bare" else _ours
     started = time.perf_counter()
-    rows = side(
-        PackRoot.parse(args.root), args.scenario, args.output, args.memory_mb, args.fp_home, args.row_hash
-    )
+    rows = side(args)
     wall = time.perf_counter() - started
     record = {
         "side": args.side,
