@@ -18,8 +18,10 @@ from fraud_platform.core.time import Clock, SystemClock
 from fraud_platform.ig.auth import Authenticator, RateLimiter
 from fraud_platform.ig.governance import IgGovernance
 from fraud_platform.ig.metrics import IgMetrics
+from fraud_platform.ig.producer import RenewingProducer
 from fraud_platform.ig.publish import PartitionBook, Publisher
 from fraud_platform.ig.readiness import ReadyBook
+from fraud_platform.ig.run_telemetry import RunTelemetry
 from fraud_platform.ig.service import IngestService
 from fraud_platform.ig.settings import IgSettings, PausePoint, pause_from_profile
 from fraud_platform.obs.emitter import FactEmitter
@@ -34,7 +36,9 @@ from fraud_platform.substrate.state.ig_tables import ensure_ig_tables
 __all__ = ["IG_ROLE", "IgRuntime"]
 
 IG_ROLE = "ig"
-_PROBE_KEY = "fraud-platform/_ig_probe"
+_PROBE_KEY = "fraud-platform/_readiness/ig/probe"
+"""What /readyz HEADs: a key inside the `ig` role's own grant (`fraud-platform/*/ig/`), so the probe
+answers 404 (reachable) under IG's real credentials rather than 403 (which /readyz reports as 503)."""
 
 
 @dataclass
@@ -58,11 +62,14 @@ class IgRuntime:
                 settings = replace(settings, pause=pause)
         store = factory.open_object_store(role_credentials(profile, IG_ROLE))
         kafka = kafka_settings(profile, IG_ROLE)
-        producer = KafkaBusProducer(kafka, delivery_timeout_s=settings.delivery_timeout_s, clock=chosen)
+        producer = RenewingProducer(
+            lambda: KafkaBusProducer(kafka, delivery_timeout_s=settings.delivery_timeout_s, clock=chosen)
+        )
         admin = KafkaBusAdmin(kafka, request_timeout_s=settings.delivery_timeout_s)
         engine = factory.open_state_engine(profile.state.dsn.get_secret_value())
         metrics = IgMetrics()
         holder = f"ig-{secrets.token_hex(8)}"
+        telemetry = RunTelemetry(store, profile.object_store.evidence_bucket, chosen)
         publisher = Publisher(
             engine=engine,
             producer=producer,
@@ -73,6 +80,7 @@ class IgRuntime:
             holder=holder,
             metrics=metrics,
             pause=_pause_hook(settings.pause),
+            telemetry=telemetry,
         )
         governance = IgGovernance(
             FactEmitter(store, producer, profile.object_store.evidence_bucket, clock=chosen),
@@ -90,6 +98,7 @@ class IgRuntime:
             metrics=metrics,
             clock=chosen,
             governance=governance,
+            telemetry=telemetry,
         )
         return cls(
             service=service,
@@ -113,12 +122,16 @@ class IgRuntime:
         return {"state_store": "ok", "object_store": "ok", "broker": "ok"}
 
     def close(self) -> None:
-        """Emit COMPONENT_STOPPED for the runs served, then flush and release the producer."""
+        """Write each served run's telemetry part, emit COMPONENT_STOPPED for it, release the producer."""
         try:
-            if self.service.governance is not None:
-                self.service.governance.stopped()
+            if self.service.telemetry is not None:
+                self.service.telemetry.record()
         finally:
-            self.producer.close()
+            try:
+                if self.service.governance is not None:
+                    self.service.governance.stopped()
+            finally:
+                self.producer.close()
 
 
 def _pause_hook(pause: PausePoint | None) -> Callable[[str], None] | None:
