@@ -1,7 +1,9 @@
 """`make demo`: what exists so far, end to end, on the local substrates, in about a minute.
 
 Start SeaweedFS + tansu in a demo FP_HOME, bootstrap roles and posture, mint a run, verify the
-posture as evidence of that run, preflight it, emit lifecycle facts for a `demo` component, read the
+posture as evidence of that run, preflight it, take a synthetic world to SR READY, stream it through
+`fp ig serve` with `fp wsp consume --once` (200 events per output, counts reconciled against the
+topics by an independent consumer), emit lifecycle facts for a `demo` component, read the
 facts back from the audit topic, write the run's telemetry, list its evidence, and stop the
 substrates it started (always, in a `finally`). Exit 0 when every step passed, 2 on a refusal.
 
@@ -32,6 +34,7 @@ from fraud_platform.obs.facts import parse_fact
 from fraud_platform.obs.logging import bind_run, configure_logging, log_event
 from fraud_platform.operate._reasons import DEMO_FAILED
 from fraud_platform.operate.context import OperateContext
+from fraud_platform.operate.demo_stream import stream_through_ig
 from fraud_platform.operate.demo_world import world_to_ready
 from fraud_platform.operate.evidence_listing import aws_cli_hint, list_run_evidence
 from fraud_platform.operate.gitrev import git_revision
@@ -195,6 +198,7 @@ def run_demo(home: Path, console: Console, clock: Clock | None = None) -> str:
             ready = world_to_ready(profile, home, run_id, steps, console)
             if ready.message_id is None:
                 raise FailClosed(DEMO_FAILED, f"SR did not publish READY: {ready.state}")
+            stream_through_ig(profile, substrates(home).env, run_id, home / "logs", steps, console)
             lifecycle = steps.run(
                 "lifecycle facts for component `demo` (STARTED, READY, STOPPED)",
                 lambda: [

@@ -52,6 +52,13 @@ class WorldToReady:
     views: int
 
 
+def _run_key(platform_run_id: str, engine_run_id: str) -> str:
+    """SR's idempotency key: one scenario run per demo run. SR binds a key to the platform run that
+    first used it, so a key without the platform run id would refuse every later demo in the same
+    FP_HOME (same seed, same world) with PLATFORM_RUN_MISMATCH."""
+    return f"demo|{platform_run_id}|{engine_run_id}|{DEMO_SCENARIO}"
+
+
 def world_to_ready(
     profile: Profile, home: Path, platform_run_id: str, steps: _StepRunner, console: Console
 ) -> WorldToReady:
@@ -92,7 +99,7 @@ def world_to_ready(
     with SrRuntime.open(profile) as sr:
         outcome = steps.run(
             "sr submit (sr): evidence by reference, ledger, READY on fp.bus.control.v1",
-            lambda: sr.submit(RunRequest(platform_run_id, f"demo|{world.engine_run_id}|{DEMO_SCENARIO}")),
+            lambda: sr.submit(RunRequest(platform_run_id, _run_key(platform_run_id, world.engine_run_id))),
         )
     console.print(
         f"    {outcome.state}  scenario_run_id {outcome.scenario_run_id}  message_id {outcome.message_id}"
