@@ -15,15 +15,13 @@ from typing import Protocol, runtime_checkable
 from fraud_platform.core.errors import FailClosed
 from fraud_platform.engine._paths import check_relative_path
 from fraud_platform.engine._reasons import WORLD_OBJECT_MISSING, WORLD_PATH_INVALID
+from fraud_platform.substrate._reasons import OBJECT_MISSING
 from fraud_platform.substrate.objectstore.port import ObjectStore, S3Location
 
 __all__ = ["CHUNK_SIZE", "LocalWorldReader", "S3WorldReader", "WorldReader"]
 
 CHUNK_SIZE = 8 * 1024 * 1024
 """Streamed reads (`iter_chunks`) hold at most this many bytes of a file at once."""
-
-# The object-store port's code for an absent object (registered by the substrate package).
-_OBJECT_MISSING = "OBJECT_MISSING"
 
 
 @runtime_checkable
@@ -124,7 +122,7 @@ class S3WorldReader:
         try:
             return self.store.get(location)
         except FailClosed as error:
-            if error.code != _OBJECT_MISSING:
+            if error.code != OBJECT_MISSING:
                 raise
             raise FailClosed(
                 WORLD_OBJECT_MISSING, f"{relative_path} is absent", {"path": relative_path}

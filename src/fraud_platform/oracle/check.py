@@ -25,10 +25,18 @@ from typing import Any
 
 from fraud_platform.core.errors import FailClosed, PlatformError, TransientError
 from fraud_platform.core.reasons import lookup
+from fraud_platform.engine._reasons import GATE_MISSING, OUTPUT_UNKNOWN, RUN_RECEIPT_MISSING
 from fraud_platform.engine.catalogue import load_catalogue
 from fraud_platform.engine.gates import GateStatus, verify_gates_for_outputs
 from fraud_platform.oracle._parallel import run_bounded
-from fraud_platform.oracle._reasons import ORACLE_VERIFY_FAILED, STREAM_VIEW_MISSING, WORLD_KEY_MISMATCH
+from fraud_platform.oracle._reasons import (
+    LANDING_MANIFEST_MISSING,
+    ORACLE_ROOT_INVALID,
+    ORACLE_VERIFY_FAILED,
+    PACK_NOT_SEALED,
+    STREAM_VIEW_MISSING,
+    WORLD_KEY_MISMATCH,
+)
 from fraud_platform.oracle.layout import PackRoot
 from fraud_platform.oracle.manifest import LandingEntry
 from fraud_platform.oracle.pack import PackManifest
@@ -36,12 +44,19 @@ from fraud_platform.oracle.pointer import PointerEntry, read_pointer
 from fraud_platform.oracle.sort.pack import SealedPack, load_sealed_pack
 from fraud_platform.oracle.views import ViewLocator, check_stream_view
 from fraud_platform.oracle.world import LandedWorldReader, gate_folders, read_landed_receipt
+from fraud_platform.substrate._reasons import (
+    OBJECT_ACCESS_DENIED,
+    OBJECT_BUCKET_MISSING,
+    OBJECT_STORE_REQUEST_FAILED,
+)
 from fraud_platform.substrate.objectstore.hashing import HashingReader
 from fraud_platform.substrate.objectstore.port import ObjectStore
 
 # PackRoot, PointerEntry, read_pointer and ViewLocator are re-exported so that SR imports nothing else
 # of the Oracle.
 __all__ = [
+    "ACCESS_CODES",
+    "NOT_YET_CODES",
     "CheckFailure",
     "CheckReport",
     "PackRoot",
@@ -51,6 +66,22 @@ __all__ = [
     "read_pointer",
     "trusted_by",
 ]
+
+NOT_YET_CODES: frozenset[str] = frozenset(
+    {PACK_NOT_SEALED, LANDING_MANIFEST_MISSING, RUN_RECEIPT_MISSING, GATE_MISSING, STREAM_VIEW_MISSING}
+)
+"""Check failures that may resolve themselves (something not written *yet*): a consumer may wait."""
+
+ACCESS_CODES: frozenset[str] = frozenset(
+    {
+        OBJECT_ACCESS_DENIED,
+        OBJECT_BUCKET_MISSING,
+        OBJECT_STORE_REQUEST_FAILED,
+        ORACLE_ROOT_INVALID,
+        OUTPUT_UNKNOWN,
+    }
+)
+"""Check failures that say nothing about the pack but about the consumer's access to it."""
 
 _TRUSTED_CHEAP = (
     "landing_manifest: source Parquet files trusted by their landed SHA-256 (not re-hashed)",

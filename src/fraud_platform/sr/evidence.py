@@ -24,7 +24,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from fraud_platform.core.errors import FailClosed
-from fraud_platform.oracle.check import CheckReport, PackRoot, check_pack
+from fraud_platform.oracle.check import ACCESS_CODES, NOT_YET_CODES, CheckReport, PackRoot, check_pack
 from fraud_platform.sr._reasons import ORACLE_STREAM_VIEW_ROOT_INVALID
 from fraud_platform.sr.documents import EvidenceFailure
 from fraud_platform.sr.identity import bundle_hash
@@ -40,26 +40,10 @@ __all__ = [
     "evaluate_evidence",
 ]
 
-MISSING_CODES = frozenset(
-    {
-        "PACK_NOT_SEALED",
-        "LANDING_MANIFEST_MISSING",
-        "RUN_RECEIPT_MISSING",
-        "GATE_MISSING",
-        "STREAM_VIEW_MISSING",
-    }
-)
+MISSING_CODES = NOT_YET_CODES
 """Failures that may resolve themselves (something not written *yet*): the run waits."""
 
-REFUSAL_CODES = frozenset(
-    {
-        "OBJECT_ACCESS_DENIED",
-        "OBJECT_BUCKET_MISSING",
-        "OBJECT_STORE_REQUEST_FAILED",
-        "ORACLE_ROOT_INVALID",
-        "OUTPUT_UNKNOWN",
-    }
-)
+REFUSAL_CODES = ACCESS_CODES
 """Failures that say nothing about the pack but about SR's access to it: refused, state unchanged."""
 
 

@@ -20,25 +20,6 @@ _SRC = Path(fraud_platform.__file__).parent
 _CODE_SINKS = frozenset({"FailClosed", "TransientError", "PlatformError", "CheckFailed", "ReasonCode"})
 _NOT_CODES = frozenset({"register_family"})  # fact families share a few spellings with codes
 
-# Literals in files other helpers are rewriting this session; each entry must still exist (a stale
-# entry fails below), so this list only ever shrinks. Owed: sr/evidence.py (its MISSING/REFUSAL code
-# sets) and engine/world.py (the object store's OBJECT_MISSING).
-_OWED = frozenset(
-    {
-        ("engine/world.py", "OBJECT_MISSING"),
-        ("sr/evidence.py", "PACK_NOT_SEALED"),
-        ("sr/evidence.py", "LANDING_MANIFEST_MISSING"),
-        ("sr/evidence.py", "RUN_RECEIPT_MISSING"),
-        ("sr/evidence.py", "GATE_MISSING"),
-        ("sr/evidence.py", "STREAM_VIEW_MISSING"),
-        ("sr/evidence.py", "OBJECT_ACCESS_DENIED"),
-        ("sr/evidence.py", "OBJECT_BUCKET_MISSING"),
-        ("sr/evidence.py", "OBJECT_STORE_REQUEST_FAILED"),
-        ("sr/evidence.py", "ORACLE_ROOT_INVALID"),
-        ("sr/evidence.py", "OUTPUT_UNKNOWN"),
-    }
-)
-
 
 def _skipped_nodes(tree: ast.AST) -> set[int]:
     """Ids of string nodes that are not code references: `__all__` entries and family names."""
@@ -102,8 +83,7 @@ def test_no_registered_reason_code_is_spelled_as_a_literal_outside_its_reasons_m
             continue
         relative = path.relative_to(_SRC).as_posix()
         found.update((relative, code) for _line, code in _offences(path.read_text(encoding="utf-8"), codes))
-    assert found - _OWED == set()
-    assert _OWED - found == set(), "an owed literal is gone: drop it from _OWED"
+    assert found == set()
 
 
 def test_the_scanner_catches_the_literals_it_names() -> None:
