@@ -3,18 +3,27 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any
 
 import typer
 
-from fraud_platform.cli.options import JsonFlag, ProfileOption, RehearsalFlag, RoleOption, RunOption
+from fraud_platform.cli.options import (
+    JsonFlag,
+    OutputsOption,
+    ProfileOption,
+    RehearsalFlag,
+    RoleOption,
+    RunOption,
+)
 from fraud_platform.cli.output import Output
 from fraud_platform.cli.runner import CheckFailed, run_command
 from fraud_platform.config import LOCAL_PARITY, fp_home, load_profile, role_credentials
+from fraud_platform.obs._reasons import RECONCILIATION_FAILED
 from fraud_platform.obs.logging import bind_run, configure_logging
 from fraud_platform.operate.context import OperateContext
 from fraud_platform.operate.evidence_listing import aws_cli_hint, list_run_evidence
 from fraud_platform.operate.gitrev import git_revision
+from fraud_platform.operate.lane import run_lane, verify_run
 from fraud_platform.operate.manifest import read_run_manifest
 from fraud_platform.operate.preflight import run_preflight
 from fraud_platform.operate.runs import new_run, record_telemetry
@@ -139,5 +148,82 @@ def evidence_command(
             "aws_cli": hint,
         }
         out.result(payload if json_mode else _summary(payload))
+
+    run_command(json_mode, body)
+
+
+_COUNTER_COLUMNS = ("view_rows", "sent", "admitted", "duplicate", "quarantined", "on_topic")
+
+
+@app.command("lane")
+def lane_command(
+    events_per_output: Annotated[
+        int, typer.Option("--events-per-output", metavar="N", min=1, help="Cap of events per output.")
+    ],
+    platform_run_id: Annotated[
+        str | None,
+        typer.Option(
+            "--run", metavar="PLATFORM_RUN_ID", help="Rerun (converge) this run instead of minting."
+        ),
+    ] = None,
+    outputs: OutputsOption = None,
+    profile: ProfileOption = LOCAL_PARITY,
+    json_mode: JsonFlag = False,
+    rehearsal: RehearsalFlag = False,
+) -> None:
+    """Run the lane once (preflight, pack check, IG + WSP supervised, SR, reconcile) and commit its bundle."""
+
+    def body(out: Output) -> None:
+        configure_logging(_COMPONENT, platform_run_id, _log_path())
+        loaded = load_profile(profile, rehearsal=True if rehearsal else None)
+        wanted = [item.strip() for item in outputs.split(",") if item.strip()] if outputs else None
+        result = run_lane(
+            loaded,
+            events_per_output=events_per_output,
+            logs=fp_home() / "logs" / "lane",
+            outputs=wanted,
+            platform_run_id=platform_run_id,
+            git_revision=git_revision(),
+            step=out.info,
+        )
+        counters = result.summary.get("counters", {})
+        if not json_mode:
+            out.table(
+                f"{result.platform_run_id}: {result.verdict}",
+                ["output", *_COUNTER_COLUMNS],
+                [[name, *(row.get(column) for column in _COUNTER_COLUMNS)] for name, row in counters.items()],
+            )
+            out.info(f"  evidence  {result.evidence}")
+            out.info(f"  report    {result.report}")
+        payload = result.to_json()
+        if result.verdict != "PASS":
+            raise CheckFailed(result.code, payload)
+        out.result(payload)
+
+    run_command(json_mode, body)
+
+
+@app.command("verify")
+def verify_command(
+    platform_run_id: Annotated[str, typer.Argument(metavar="PLATFORM_RUN_ID", help="The run to verify.")],
+    profile: ProfileOption = LOCAL_PARITY,
+    role: RoleOption = _EVIDENCE_READER,
+    json_mode: JsonFlag = False,
+    rehearsal: RehearsalFlag = False,
+) -> None:
+    """Re-read a run's closure bundle: every sha256 in run_completed.json, then the counters; exit 2 if not PASS."""
+
+    def body(out: Output) -> None:
+        with _context(profile, rehearsal, platform_run_id, reader_role=role) as ctx:
+            result = verify_run(ctx.store, ctx.evidence_bucket, platform_run_id, profile=ctx.profile.profile)
+        if not json_mode:
+            out.info(
+                f"{platform_run_id}: {result.verdict} ({result.files_checked} files, every sha256 checked)"
+            )
+            for problem in result.problems:
+                out.info(f"  problem: {problem}")
+        if not result.ok:
+            raise CheckFailed(str(RECONCILIATION_FAILED), result.to_json())
+        out.result(result.to_json())
 
     run_command(json_mode, body)

@@ -68,3 +68,21 @@ LINEAGE_SEND_FAILED = reason(
 REPORT_DATA_INVALID = reason(
     "REPORT_DATA_INVALID", "the data given to the run report page breaks the report model", owner="obs"
 )
+RECONCILIATION_FAILED = reason(
+    "RECONCILIATION_FAILED",
+    "a run's counts do not reconcile across WSP checkpoints, IG receipts and the Event Bus read back",
+    owner="obs",
+)
+CLOSURE_CONFLICT = reason(
+    "CLOSURE_CONFLICT",
+    "a deterministic closure-bundle file is already stored with other bytes (the run's records changed)",
+    owner="obs",
+)
+CLOSURE_UNCOMMITTED = reason(
+    "CLOSURE_UNCOMMITTED", "a run has no run_completed.json: its closure bundle was never committed", owner="obs"
+)
+CLOSURE_DIGEST_MISMATCH = reason(
+    "CLOSURE_DIGEST_MISMATCH",
+    "a closure-bundle file is missing or its sha256 differs from the one run_completed.json holds",
+    owner="obs",
+)

@@ -55,3 +55,8 @@ PROCESS_EXIT_TIMEOUT = reason(
     "a supervised process expected to finish was still running at its deadline",
     owner="operate",
 )
+LANE_FAILED = reason(
+    "LANE_FAILED",
+    "a step of `fp run lane` failed before the closure bundle (pack check, SR not READY, WSP result)",
+    owner="operate",
+)
