@@ -10,7 +10,7 @@ changed afterwards is ORACLE_VERIFY_FAILED: damage to the landing, not a verdict
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from typing import Any
 
 from fraud_platform.core.canonical import parse_json_bytes
@@ -19,12 +19,15 @@ from fraud_platform.engine._paths import check_relative_path
 from fraud_platform.engine._reasons import RUN_RECEIPT_INVALID, RUN_RECEIPT_MISSING, WORLD_OBJECT_MISSING
 from fraud_platform.engine.catalogue import EngineCatalogue
 from fraud_platform.engine.receipt import RUN_RECEIPT_NAME, RunReceipt, parse_run_receipt
+from fraud_platform.engine.world import CHUNK_SIZE
 from fraud_platform.oracle._parallel import run_bounded
 from fraud_platform.oracle._reasons import ORACLE_VERIFY_FAILED
 from fraud_platform.oracle._store import read_optional
 from fraud_platform.oracle.layout import PackRoot
-from fraud_platform.oracle.manifest import LandingManifest
+from fraud_platform.oracle.manifest import LandingEntry, LandingManifest
 from fraud_platform.oracle.pack import ENGINE_RELEASE_UNKNOWN
+from fraud_platform.substrate._reasons import OBJECT_MISSING
+from fraud_platform.substrate.objectstore.hashing import iter_hashed
 from fraud_platform.substrate.objectstore.port import ObjectStore
 
 __all__ = ["LandedWorldReader", "engine_release_of", "gate_folders", "read_landed_receipt"]
@@ -55,23 +58,62 @@ class LandedWorldReader:
         cached = self._cache.get(relative_path)
         return cached if cached is not None else self._fetch(relative_path)
 
-    def _fetch(self, relative_path: str) -> bytes:
+    def iter_chunks(self, relative_path: str) -> Iterator[bytes]:
+        """The landed file as chunks (memory bounded by one chunk), proven against the landing.
+
+        The bytes are hashed as they pass; a size or SHA-256 that differs from the landing raises
+        ORACLE_VERIFY_FAILED after the last chunk, so a caller that reads the stream to its end (as
+        every digest does) never accepts bytes other than those landed. Large gate members (3A's
+        datasets) are read this way instead of whole.
+        """
+        check_relative_path(relative_path)
+        cached = self._cache.get(relative_path)
+        if cached is not None:
+            yield cached
+            return
+        entry = self._entry(relative_path)
+        try:
+            chunks = self._store.get_stream(self._root.child(relative_path), chunk_size=CHUNK_SIZE)
+        except FailClosed as error:
+            if error.code != OBJECT_MISSING:
+                raise
+            raise self._gone(relative_path) from error
+        hasher = hashlib.sha256()
+        size = 0
+        for chunk in iter_hashed(chunks, hasher):
+            size += len(chunk)
+            yield chunk
+        self._require_landed(relative_path, entry, size, hasher.hexdigest())
+
+    def _entry(self, relative_path: str) -> LandingEntry:
         entry = self._entries.get(relative_path)
         if entry is None:
             raise FailClosed(
                 WORLD_OBJECT_MISSING, f"{relative_path} is not in the landing", {"path": relative_path}
             )
-        data = read_optional(self._store, self._root.child(relative_path))
-        if data is None:
-            raise FailClosed(
-                ORACLE_VERIFY_FAILED, f"{relative_path} was landed but is gone", {"path": relative_path}
-            )
-        if len(data) != entry.size or hashlib.sha256(data).hexdigest() != entry.sha256:
+        return entry
+
+    @staticmethod
+    def _gone(relative_path: str) -> FailClosed:
+        return FailClosed(
+            ORACLE_VERIFY_FAILED, f"{relative_path} was landed but is gone", {"path": relative_path}
+        )
+
+    @staticmethod
+    def _require_landed(relative_path: str, entry: LandingEntry, size: int, sha256: str) -> None:
+        if size != entry.size or sha256 != entry.sha256:
             raise FailClosed(
                 ORACLE_VERIFY_FAILED,
                 f"{relative_path} differs from the bytes that were landed",
                 {"path": relative_path, "landed_sha256": entry.sha256},
             )
+
+    def _fetch(self, relative_path: str) -> bytes:
+        entry = self._entry(relative_path)
+        data = read_optional(self._store, self._root.child(relative_path))
+        if data is None:
+            raise self._gone(relative_path)
+        self._require_landed(relative_path, entry, len(data), hashlib.sha256(data).hexdigest())
         return data
 
     def exists(self, relative_path: str) -> bool:
