@@ -36,6 +36,7 @@ from fraud_platform.eb.envelope import EVENT_ID_HEADER, Decision, EbRef
 from fraud_platform.ig._reasons import IG_DEPENDENCY_UNAVAILABLE, PAYLOAD_HASH_MISMATCH
 from fraud_platform.ig.admission import Admissible
 from fraud_platform.ig.metrics import IgMetrics
+from fraud_platform.ig.run_telemetry import RunTelemetry
 from fraud_platform.ig.settings import IgSettings
 from fraud_platform.substrate._reasons import BUS_TOPIC_MISSING
 from fraud_platform.substrate.bus.port import BusAdmin, BusMessage, BusProducer, OutboundRecord
@@ -124,8 +125,10 @@ class Publisher:
         holder: str,
         metrics: IgMetrics,
         pause: Callable[[str], None] | None = None,
+        telemetry: RunTelemetry | None = None,
     ) -> None:
         self._engine = engine
+        self._telemetry = telemetry
         self._producer = producer
         self._reader = reader
         self._partitions = partitions
@@ -221,6 +224,13 @@ class Publisher:
         started = self._clock.monotonic()
         deliveries = self._producer.produce_batch(records)
         self._metrics.publish_latency.observe(self._clock.monotonic() - started)
+        if self._telemetry is not None:
+            for event, delivery in zip(events, deliveries, strict=True):
+                self._telemetry.produced(
+                    event.envelope.platform_run_id,
+                    delivery.topic,
+                    len(event.partition_key) + len(event.value),
+                )
         self._pause("after_publish")
         placed = {
             event.key: EbRef(topic=delivery.topic, partition=delivery.partition, offset=delivery.offset)

@@ -69,6 +69,11 @@ class ReadyBook:
                 self._absent[key] = (now, detail)
         return ReadyLookup(payload, detail)
 
+    def is_ready(self, platform_run_id: str) -> bool:
+        """Whether this process has seen a READY for any scenario run of `platform_run_id` (cache only)."""
+        with self._lock:
+            return any(run == platform_run_id for run, _scenario in self._found)
+
     def _read(self, platform_run_id: str, scenario_run_id: str) -> tuple[ReadyPayload | None, str]:
         location = ready_signal_location(self._bucket, platform_run_id, scenario_run_id)
         try:

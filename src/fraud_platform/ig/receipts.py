@@ -54,29 +54,31 @@ def _ndjson(lines: Sequence[Mapping[str, Any]]) -> bytes:
 
 def write_batch_objects(
     store: ObjectStore, engine: StateEngine, bucket: str, batch_id: str, lines: Sequence[ReceiptLine]
-) -> None:
+) -> dict[str, list[int]]:
     """Write the batch's receipt (and quarantine) objects per run, then index every receipt.
 
-    Objects first, index last: an index row always points at an object that exists.
+    Objects first, index last: an index row always points at an object that exists. Returns the body
+    sizes written per run folder (IG's per-run telemetry counts them).
     """
+    written: dict[str, list[int]] = {}
     by_run: dict[str, list[ReceiptLine]] = {}
     for line in lines:
         by_run.setdefault(_run_folder(line.platform_run_id), []).append(line)
     index: list[dict[str, Any]] = []
     for folder, run_lines in sorted(by_run.items()):
         receipts_key = f"fraud-platform/{folder}/ig/receipts/{batch_id}.ndjson"
-        store.put_if_absent(
-            S3Location(bucket, receipts_key),
-            _ndjson([line.receipt for line in run_lines]),
-            content_type="application/x-ndjson",
-        )
+        body = _ndjson([line.receipt for line in run_lines])
+        store.put_if_absent(S3Location(bucket, receipts_key), body, content_type="application/x-ndjson")
+        written[folder] = [len(body)]
         quarantined = [line for line in run_lines if line.quarantined]
         if quarantined:
+            body = _ndjson([{**line.receipt, "event": line.raw_event} for line in quarantined])
             store.put_if_absent(
                 S3Location(bucket, f"fraud-platform/{folder}/ig/quarantine/{batch_id}.ndjson"),
-                _ndjson([{**line.receipt, "event": line.raw_event} for line in quarantined]),
+                body,
                 content_type="application/x-ndjson",
             )
+            written[folder].append(len(body))
         for number, line in enumerate(run_lines):
             index.append(
                 {
@@ -90,6 +92,7 @@ def write_batch_objects(
                 }
             )
     index_receipts(engine, index)
+    return written
 
 
 def read_receipt(store: ObjectStore, bucket: str, object_key: str, line: int) -> dict[str, Any] | None:

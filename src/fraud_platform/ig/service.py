@@ -27,6 +27,7 @@ from fraud_platform.ig.metrics import IgMetrics
 from fraud_platform.ig.publish import Outcome, Publisher
 from fraud_platform.ig.readiness import ReadyBook
 from fraud_platform.ig.receipts import ReceiptLine, receipt_id_for, write_batch_objects
+from fraud_platform.ig.run_telemetry import RunTelemetry
 from fraud_platform.ig.settings import IgSettings
 from fraud_platform.obs.evidence import validate_platform_run_id
 from fraud_platform.obs.logging import log_event
@@ -78,6 +79,7 @@ class IngestService:
         metrics: IgMetrics,
         clock: Clock,
         governance: IgGovernance | None = None,
+        telemetry: RunTelemetry | None = None,
     ) -> None:
         self.store = store
         self.engine = engine
@@ -88,6 +90,7 @@ class IngestService:
         self.metrics = metrics
         self._clock = clock
         self.governance = governance
+        self.telemetry = telemetry
 
     def ingest(self, raw_events: Sequence[Any], principal: str) -> IngestBatchResponse:
         """Decide every event of one request; decisions in request order."""
@@ -113,7 +116,9 @@ class IngestService:
         for slot in slots:
             slot.outcome = self._decide(slot, leaders, outcomes)
         lines = [self._receipt(batch_id, position, slot, principal) for position, slot in enumerate(slots)]
-        write_batch_objects(self.store, self.engine, self.bucket, batch_id, lines)
+        written = write_batch_objects(self.store, self.engine, self.bucket, batch_id, lines)
+        if self.telemetry is not None:
+            self._count_writes(written)
         decisions = [self._decision(slot) for slot in slots]
         self._count(decisions)
         self._log(batch_id, slots)
@@ -172,6 +177,14 @@ class IngestService:
             raw_event=slot.raw,
             quarantined=outcome.decision is Decision.QUARANTINE,
         )
+
+    def _count_writes(self, written: dict[str, list[int]]) -> None:
+        """Attribute the batch's objects to runs this process found READY (never to unknown run ids)."""
+        assert self.telemetry is not None  # checked by the caller
+        for platform_run_id, sizes in sorted(written.items()):
+            if self._ready.is_ready(platform_run_id):
+                for size in sizes:
+                    self.telemetry.put(platform_run_id, size)
 
     @staticmethod
     def _decision(slot: _Slot) -> EventDecision:

@@ -8,7 +8,9 @@ WSP_READY_NOT_SEEN after a deadline; it never infers "end of partition".
 
 The offset of a record is committed only after `RecordHandler.handle` returned a terminal outcome
 (whose consumed-set row is already durable); an exception leaves it uncommitted, so the record is
-delivered again to the next WSP of the group.
+delivered again to the next WSP of the group. A commit the broker refuses *after* the outcome is
+durable (the group forgot this member across a broker restart) is logged and deferred, not fatal:
+the record's redelivery is recognised from the consumed set.
 """
 
 from __future__ import annotations
@@ -17,11 +19,12 @@ import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from fraud_platform.core.errors import TransientError
+from fraud_platform.core.errors import PlatformError, TransientError
 from fraud_platform.core.time import Clock
 from fraud_platform.eb.topics import CONTROL_TOPIC
 from fraud_platform.obs.logging import log_event
-from fraud_platform.substrate.bus.port import BusConsumer
+from fraud_platform.substrate._reasons import BUS_COMMIT_FAILED, BUS_UNAVAILABLE
+from fraud_platform.substrate.bus.port import BusConsumer, BusMessage
 from fraud_platform.wsp._reasons import WSP_READY_NOT_SEEN
 from fraud_platform.wsp.handle import Handled, RecordHandler
 from fraud_platform.wsp.stream import ProgressFn, StreamOptions
@@ -30,6 +33,7 @@ __all__ = ["ConsumeReport", "consume_control", "group_id_for"]
 
 _log = logging.getLogger("fraud_platform.wsp")
 _POLL_S = 0.5
+_DEFERRABLE_COMMIT = frozenset({BUS_COMMIT_FAILED, BUS_UNAVAILABLE})
 
 
 def group_id_for(platform_run_id: str) -> str:
@@ -77,7 +81,7 @@ def consume_control(
         if message is None:
             continue
         handled = handler.handle(message, options, progress)
-        consumer.commit(message)
+        _commit(consumer, message)
         report.handled.append(handled)
         log_event(
             _log,
@@ -90,3 +94,28 @@ def consume_control(
         if once and handled.in_scope:
             break
     return report
+
+
+def _commit(consumer: BusConsumer, message: BusMessage) -> None:
+    """Commit after a terminal outcome; a commit the group lost (e.g. a broker restart) is deferred.
+
+    The outcome is already durable in the consumed set, so an uncommitted offset only means the
+    record is delivered again and recognised there (`replayed`), never handled twice. So a commit
+    refused because the group moved on (UNKNOWN_MEMBER_ID after the broker forgot the member) or
+    the broker being unreachable is logged, not fatal. Access denied (BUS_ACCESS_DENIED) still is.
+    """
+    try:
+        consumer.commit(message)
+    except PlatformError as error:
+        if error.code not in _DEFERRABLE_COMMIT:
+            raise
+        log_event(
+            _log,
+            "wsp_commit_deferred",
+            level=logging.WARNING,
+            topic=message.topic,
+            partition=message.partition,
+            offset=message.offset,
+            code=error.code,
+            detail=error.detail,
+        )

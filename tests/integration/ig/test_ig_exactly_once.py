@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import threading
 import time
 from collections import Counter
@@ -12,13 +13,28 @@ import httpx
 import pytest
 from ig_support import IgSite, TopicReader, post_batch
 
+from fraud_platform.substrate import factory
+from fraud_platform.substrate.state.ig_tables import events_by_id
+
 pytestmark = pytest.mark.integration
 
 
+_POSTGRES_DSN = os.environ.get("FP_TEST_POSTGRES_DSN")
+
+
+@pytest.mark.parametrize("backend", ["sqlite", "postgresql"])
 def test_two_instances_racing_on_one_batch(
-    ig_site: IgSite, start_ig, ready_run, topic_reader: TopicReader
+    backend: str, ig_site: IgSite, start_ig, ready_run, topic_reader: TopicReader
 ) -> None:
-    first, second = start_ig(), start_ig()
+    """Both instances share one state store: SQLite (one host) or PostgreSQL (how dev_min scales IG out)."""
+    env: dict[str, str] = {}
+    if backend == "postgresql":
+        if not _POSTGRES_DSN:
+            pytest.skip("FP_TEST_POSTGRES_DSN is not set")
+        env = {"FP_LOCAL_STATE_DSN": _POSTGRES_DSN}
+    first, second = start_ig(env=env), start_ig(env=env)
+    for server in (first, second):  # both really on the backend under test (tables created there)
+        assert httpx.get(f"{server.url}/readyz", timeout=30).status_code == 200
     run = ready_run()
     events = [run.baseline(flow) for flow in range(30)]
     answers: list[httpx.Response] = []
@@ -41,6 +57,13 @@ def test_two_instances_racing_on_one_batch(
         assert pair[0]["event_id"] == event["event_id"]
     records = topic_reader.records_for(run.platform_run_id, 30)
     assert Counter(m.headers["event_id"].decode() for m in records) == Counter(e["event_id"] for e in events)
+    if backend == "postgresql":  # the admissions really live in PostgreSQL
+        engine = factory.open_state_engine(env["FP_LOCAL_STATE_DSN"])
+        try:
+            rows = events_by_id(engine, run.platform_run_id, events[0]["event_id"])
+        finally:
+            engine.dispose()
+        assert [row["state"] for row in rows] == ["ADMITTED"]
 
 
 def test_ig_killed_between_publish_and_admitted(

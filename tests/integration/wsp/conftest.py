@@ -20,6 +20,7 @@ from typing import Any
 
 import httpx
 import pytest
+from wsp_support import OUTPUTS, SCENARIO, build_pack, profile_document
 
 from fraud_platform.config import Profile, kafka_settings, profile_from_document
 from fraud_platform.config.shipped import raw_profile
@@ -27,17 +28,11 @@ from fraud_platform.core.time import SystemClock
 from fraud_platform.eb.topics import TOPICS
 from fraud_platform.engine.synth import WorldInfo, synthesize_world
 from fraud_platform.operate.manifest import mint_run
-from fraud_platform.oracle import LocalFolderSource, PackRoot, land_world, seal_pack
-from fraud_platform.oracle.parquet import ArrowS3TailReader
-from fraud_platform.oracle.sort import sort_stream_views
 from fraud_platform.sr import RunRequest, SrRuntime
 from fraud_platform.substrate import factory
 from fraud_platform.substrate.local import LocalSubstrates
 from fraud_platform.substrate.objectstore.port import ObjectStore
 from fraud_platform.wsp import RetryPolicy, WspRuntime
-
-SCENARIO = "baseline_v1"
-OUTPUTS = ["s2_event_stream_baseline_6B", "s3_event_stream_with_fraud_6B"]
 
 
 @dataclass(frozen=True)
@@ -55,37 +50,6 @@ def _profile(site_bits: dict[str, str], substrates: LocalSubstrates) -> Profile:
     return profile_from_document(
         profile_document(site_bits), name="local_parity", env=substrates.env, fp_home=substrates.fp_home
     )
-
-
-def profile_document(site_bits: dict[str, str]) -> dict[str, Any]:
-    """The local_parity profile document on the WSP buckets and state store."""
-    document = raw_profile("local_parity")
-    document["object_store"] = {
-        **document["object_store"],
-        "object_store_bucket": site_bits["os"],
-        "evidence_bucket": site_bits["ev"],
-    }
-    document["oracle"] = {
-        **document["oracle"],
-        "engine_run_root": site_bits.get("root"),
-        "scenario_id": SCENARIO,
-    }
-    document["state"] = {"dsn": site_bits["dsn"]}
-    document["ig"] = {"url": "http://127.0.0.1:9"}
-    document["budgets"] = {**document["budgets"], "sr_evidence_deadline_s": 60}
-    return document
-
-
-def build_pack(
-    substrates: LocalSubstrates, store: ObjectStore, world: WorldInfo, bucket: str, namespace: str
-) -> PackRoot:
-    """Land, seal and sort (OUTPUTS only) the world under `s3://{bucket}/oracle-store/{namespace}/`."""
-    root = PackRoot.parse(f"s3://{bucket}/oracle-store/{namespace}/{world.engine_run_id}/")
-    land_world(LocalFolderSource(world.root), store, root)
-    report = seal_pack(store, root, SCENARIO, ArrowS3TailReader(substrates.operator))
-    assert report.ok, report.to_json()
-    sort_stream_views(store, substrates.operator, root, SCENARIO, outputs=OUTPUTS)
-    return root
 
 
 @pytest.fixture(scope="session")

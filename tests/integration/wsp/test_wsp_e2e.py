@@ -113,12 +113,23 @@ def ig_server(e2e_home: dict[str, Any], tmp_path: Path) -> Iterator[str]:
             process.wait(15)
 
 
-def _wsp(e2e_home: dict[str, Any], platform_run_id: str, log: Path) -> subprocess.Popen[str]:
+def _wsp(
+    e2e_home: dict[str, Any],
+    platform_run_id: str,
+    log: Path,
+    *,
+    cap: int = CAP,
+    env: dict[str, str] | None = None,
+) -> subprocess.Popen[str]:
     command = [FP, "wsp", "consume", "--platform-run-id", platform_run_id, "--once", "--json"]
-    command += ["--max-events-per-output", str(CAP), "--batch-size", str(BATCH), "--role", "operator"]
+    command += ["--max-events-per-output", str(cap), "--batch-size", str(BATCH), "--role", "operator"]
     with log.open("w") as sink:
         return subprocess.Popen(
-            command, env={**os.environ, **e2e_home["env"]}, stdout=subprocess.PIPE, stderr=sink, text=True
+            command,
+            env={**os.environ, **e2e_home["env"], **(env or {})},
+            stdout=subprocess.PIPE,
+            stderr=sink,
+            text=True,
         )
 
 
@@ -183,7 +194,7 @@ def test_wsp_killed_mid_stream_and_restarted_puts_every_event_on_its_topic_exact
 
 
 def _view(
-    store: Any, locator: dict[str, str], output_id: str, world: WorldKey
+    store: Any, locator: dict[str, str], output_id: str, world: WorldKey, cap: int = CAP
 ) -> tuple[list[str], dict[str, Any]]:
     manifest = json.loads(store.get(S3Location.parse(locator["view_manifest_uri"])))
     folder = locator["receipt_uri"].rsplit("/", 1)[0] + "/"
@@ -194,14 +205,14 @@ def _view(
             event_id = event_id_for(output_id, [row["flow_id"], row["event_seq"]], world)
             ids.append(event_id)
             keys[event_id] = row[ROUTES[output_id].partition_key]
-            if len(ids) == CAP:
+            if len(ids) == cap:
                 return ids, keys
     return ids, keys
 
 
 def _read_topics(profile: Any, run_id: str, *, expect: int) -> list[Any]:
-    """Every record of the run on the traffic topics, read by an independent consumer (no watermarks)."""
-    topics = sorted({ROUTES[o].topic for o in ROUTES if ROUTES[o].event_class.startswith("traffic_")})
+    """Every record of the run on any IG topic, read by an independent consumer (no watermarks)."""
+    topics = sorted({route.topic for route in ROUTES.values()})
     consumer = factory.open_consumer(
         kafka_settings(profile, "operator"), f"wsp-e2e-{uuid.uuid4().hex}", topics
     )
@@ -221,3 +232,79 @@ def _read_topics(profile: Any, run_id: str, *, expect: int) -> list[Any]:
     finally:
         consumer.close()
     return found
+
+
+SMALL_CAP = 20
+
+
+def test_cap_20_end_to_end_then_a_replay_by_a_wsp_that_lost_its_state_is_all_duplicate(
+    e2e_home: dict[str, Any],
+    ig_server: str,
+    wsp_document: dict[str, Any],
+    wsp_site: Any,
+    tmp_path: Path,
+) -> None:
+    """The IG side of a replay: SR re-emits READY and a WSP with a fresh state DB streams it all again."""
+    env, home = e2e_home["env"], e2e_home["home"]
+    document = {**wsp_document, "state": {"dsn": env["FP_LOCAL_STATE_DSN"]}}
+    sr_profile = profile_from_document(document, name="local_parity", env=env, fp_home=home)
+    store = wsp_site.store
+    run_id = mint_run(
+        store, sr_profile.object_store.evidence_bucket, sr_profile, clock=SystemClock(), git_revision=None
+    ).platform_run_id
+    with SrRuntime.open(sr_profile, role="operator") as sr:
+        outcome = sr.submit(RunRequest(run_id, f"wsp-replay-{uuid.uuid4().hex}", outputs=tuple(OUTPUTS)))
+        assert outcome.ok and outcome.published, outcome.to_json()
+        signal_doc = json.loads(
+            store.get(sr.runner.ledger(run_id, outcome.scenario_run_id).ready_signal_location)
+        )
+
+        first = _wsp(e2e_home, run_id, tmp_path / "wsp1.log", cap=SMALL_CAP)
+        out, _ = first.communicate(timeout=300)
+        assert first.returncode == 0, (tmp_path / "wsp1.log").read_text()[-3000:]
+        streamed = json.loads(out.strip().splitlines()[-1])["outputs"]
+        for output_id in OUTPUTS:
+            assert (streamed[output_id]["sent"], streamed[output_id]["admitted"]) == (SMALL_CAP, SMALL_CAP)
+
+        world = WorldKey.model_validate(signal_doc["payload"]["world_key"])
+        views = signal_doc["payload"]["oracle_pack_ref"]["stream_views"]
+        expected = {o: _view(store, views[o], o, world, SMALL_CAP) for o in OUTPUTS}
+        before = _read_topics(e2e_home["profile"], run_id, expect=SMALL_CAP * len(OUTPUTS))
+        for output_id in OUTPUTS:
+            ids, keys = expected[output_id]
+            on_topic = [m.headers["event_id"].decode() for m in before if m.topic == ROUTES[output_id].topic]
+            assert sorted(on_topic) == sorted(ids) and len(on_topic) == len(set(on_topic))
+            for key in set(keys.values()):  # view order per partition key
+                assert [i for i in on_topic if keys[i] == key] == [i for i in ids if keys[i] == key]
+
+        # SR re-emits the identical READY; the WSP that takes it lost its state (checkpoints, consumed set).
+        sr.reemit(outcome.scenario_run_id, platform_run_id=run_id)
+    fresh = {"FP_LOCAL_STATE_DSN": f"sqlite:///{tmp_path / 'lost' / 'authority.sqlite'}"}
+    (tmp_path / "lost").mkdir()
+    second = _wsp(e2e_home, run_id, tmp_path / "wsp2.log", cap=SMALL_CAP, env=fresh)
+    out, _ = second.communicate(timeout=300)
+    assert second.returncode == 0, (tmp_path / "wsp2.log").read_text()[-3000:]
+    replayed = json.loads(out.strip().splitlines()[-1])["outputs"]
+    for output_id in OUTPUTS:
+        counts = replayed[output_id]
+        assert (counts["sent"], counts["admitted"], counts["duplicate"]) == (SMALL_CAP, 0, SMALL_CAP)
+
+    # IG's receipts: each event has its ADMIT and its DUPLICATE, the DUPLICATE citing the ADMIT's EB ref,
+    # which is where the record really is on the topic.
+    after = _read_topics(e2e_home["profile"], run_id, expect=SMALL_CAP * len(OUTPUTS))
+    assert sorted((m.topic, m.partition, m.offset) for m in after) == sorted(
+        (m.topic, m.partition, m.offset) for m in before
+    )  # nothing new on any topic
+    where = {m.headers["event_id"].decode(): (m.topic, m.partition, m.offset) for m in after}
+    decided: dict[str, list[tuple[str, tuple[str, int, int]]]] = {}
+    prefix = S3Location(sr_profile.object_store.object_store_bucket, f"fraud-platform/{run_id}/ig/receipts/")
+    for info in store.list(prefix):
+        for line in store.get(S3Location(prefix.bucket, info.key)).decode().splitlines():
+            receipt = json.loads(line)
+            ref = receipt["eb_ref"]
+            decided.setdefault(receipt["event_id"], []).append(
+                (receipt["decision"], (ref["topic"], ref["partition"], ref["offset"]))
+            )
+    assert set(decided) == set(where) and len(where) == SMALL_CAP * len(OUTPUTS)
+    for event_id, decisions in decided.items():
+        assert sorted(decisions) == [("ADMIT", where[event_id]), ("DUPLICATE", where[event_id])]

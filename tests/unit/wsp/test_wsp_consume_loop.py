@@ -1,4 +1,5 @@
-"""The control loop commits an offset only after a terminal outcome, and `--once` is bounded in time."""
+"""The control loop commits an offset only after a terminal outcome (a lost commit is deferred), and `--once`
+is bounded in time."""
 
 from __future__ import annotations
 
@@ -6,8 +7,9 @@ from typing import Any
 
 import pytest
 
-from fraud_platform.core.errors import TransientError
+from fraud_platform.core.errors import FailClosed, TransientError
 from fraud_platform.core.time import FixedClock
+from fraud_platform.substrate._reasons import BUS_ACCESS_DENIED, BUS_COMMIT_FAILED
 from fraud_platform.substrate.bus.port import BusMessage
 from fraud_platform.wsp.consume import consume_control
 from fraud_platform.wsp.handle import Handled
@@ -74,3 +76,32 @@ def test_once_gives_up_after_its_deadline_without_relying_on_end_of_partition(cl
         consume_control(consumer, handler, StreamOptions(), clock, once=True, wait_s=3)  # type: ignore[arg-type]
     assert raised.value.code == "WSP_READY_NOT_SEEN" and consumer.committed == [0]
     assert clock.monotonic() >= 3
+
+
+class _ForgetfulConsumer(_Consumer):
+    """A consumer whose group the broker forgot (a broker restart): every commit is refused."""
+
+    def __init__(self, clock: FixedClock, messages: list[BusMessage], error: Exception) -> None:
+        super().__init__(clock, messages)
+        self.error = error
+
+    def commit(self, message: BusMessage) -> None:
+        raise self.error
+
+
+def test_a_commit_the_group_lost_after_a_durable_outcome_is_deferred_not_fatal(clock: FixedClock) -> None:
+    refused = FailClosed(BUS_COMMIT_FAILED, "commit: UNKNOWN_MEMBER_ID", {"kafka_error": "UNKNOWN_MEMBER_ID"})
+    consumer = _ForgetfulConsumer(clock, [_message(0), _message(1)], refused)
+    handler = _Handler({0: Outcome.SKIPPED_OUT_OF_SCOPE, 1: Outcome.STREAMED})
+    report = consume_control(consumer, handler, StreamOptions(), clock, once=True, wait_s=10)  # type: ignore[arg-type]
+    assert report.ready is not None and report.ready.outcome is Outcome.STREAMED
+    assert [item.outcome for item in report.handled] == [Outcome.SKIPPED_OUT_OF_SCOPE, Outcome.STREAMED]
+
+
+def test_a_commit_denied_by_the_broker_still_fails_the_loop(clock: FixedClock) -> None:
+    denied = FailClosed(BUS_ACCESS_DENIED, "commit: GROUP_AUTHORIZATION_FAILED")
+    consumer = _ForgetfulConsumer(clock, [_message(0)], denied)
+    handler = _Handler({0: Outcome.STREAMED})
+    with pytest.raises(FailClosed) as raised:
+        consume_control(consumer, handler, StreamOptions(), clock, once=True, wait_s=10)  # type: ignore[arg-type]
+    assert raised.value.code == BUS_ACCESS_DENIED
