@@ -24,6 +24,7 @@ from fraud_platform.operate.context import OperateContext
 from fraud_platform.operate.evidence_listing import aws_cli_hint, list_run_evidence
 from fraud_platform.operate.gitrev import git_revision
 from fraud_platform.operate.lane import run_lane, verify_run
+from fraud_platform.operate.lane.ladder import run_ladder
 from fraud_platform.operate.manifest import read_run_manifest
 from fraud_platform.operate.preflight import run_preflight
 from fraud_platform.operate.runs import new_run, record_telemetry
@@ -198,6 +199,87 @@ def lane_command(
         payload = result.to_json()
         if result.verdict != "PASS":
             raise CheckFailed(result.code, payload)
+        out.result(payload)
+
+    run_command(json_mode, body)
+
+
+def _rung_list(text: str) -> list[int]:
+    try:
+        rungs = [int(item) for item in text.split(",") if item.strip()]
+    except ValueError as error:
+        raise typer.BadParameter(f"not a comma-separated list of integers: {text!r}") from error
+    if not rungs or any(events <= 0 for events in rungs):
+        raise typer.BadParameter("every rung must be a positive events-per-output cap")
+    return rungs
+
+
+def _check_rungs(text: str | None) -> str | None:
+    """Validate `--rungs` while parsing, so a malformed list is a usage error (exit 64), not a bug."""
+    if text is not None:
+        _rung_list(text)
+    return text
+
+
+@app.command("ladder")
+def ladder_command(
+    rungs: Annotated[
+        str | None,
+        typer.Option(
+            "--rungs",
+            metavar="N[,N…]",
+            callback=_check_rungs,
+            help="Events per output of each rung (default: budgets.ladder).",
+        ),
+    ] = None,
+    outputs: OutputsOption = None,
+    profile: ProfileOption = LOCAL_PARITY,
+    json_mode: JsonFlag = False,
+    rehearsal: RehearsalFlag = False,
+) -> None:
+    """Run the lane once per rung, stopping at the first failure or before a rung projected over budget."""
+
+    def body(out: Output) -> None:
+        configure_logging(_COMPONENT, None, _log_path())
+        loaded = load_profile(profile, rehearsal=True if rehearsal else None)
+        wanted_rungs = _rung_list(rungs) if rungs is not None else list(loaded.budgets.ladder)
+        wanted = [item.strip() for item in outputs.split(",") if item.strip()] if outputs else None
+        result = run_ladder(
+            loaded,
+            rungs=wanted_rungs,
+            logs=fp_home() / "logs" / "lane",
+            outputs=wanted,
+            git_revision=git_revision(),
+            step=out.info,
+        )
+        payload = result.to_json()
+        if not json_mode:
+            out.table(
+                f"{result.ladder_id}: {result.climb.code}",
+                ["rung", "events/output", "status", "code", "run", "cost USD", "projected USD"],
+                [
+                    [
+                        r["rung"],
+                        r["events_per_output"],
+                        r["status"],
+                        r["code"],
+                        r["platform_run_id"],
+                        r["cost_usd"],
+                        r["projected_usd"],
+                    ]
+                    for r in payload["rungs"]
+                ],
+            )
+            out.info(f"  summary  {result.summary_uri}")
+        if not result.climb.ok:
+            stopped = result.climb.rungs[-1]
+            raise CheckFailed(
+                result.climb.code,
+                {
+                    **payload,
+                    "detail": f"rung {stopped.rung} {stopped.status}: {stopped.detail or stopped.code}",
+                },
+            )
         out.result(payload)
 
     run_command(json_mode, body)
