@@ -79,7 +79,9 @@ CLOSURE_CONFLICT = reason(
     owner="obs",
 )
 CLOSURE_UNCOMMITTED = reason(
-    "CLOSURE_UNCOMMITTED", "a run has no run_completed.json: its closure bundle was never committed", owner="obs"
+    "CLOSURE_UNCOMMITTED",
+    "a run has no run_completed.json: its closure bundle was never committed",
+    owner="obs",
 )
 CLOSURE_DIGEST_MISMATCH = reason(
     "CLOSURE_DIGEST_MISMATCH",
