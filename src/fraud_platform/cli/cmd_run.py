@@ -16,6 +16,7 @@ from fraud_platform.cli.options import (
     RunOption,
 )
 from fraud_platform.cli.output import Output
+from fraud_platform.cli.parsing import comma_list
 from fraud_platform.cli.runner import CheckFailed, run_command
 from fraud_platform.config import LOCAL_PARITY, fp_home, load_profile, role_credentials
 from fraud_platform.obs._reasons import RECONCILIATION_FAILED
@@ -177,7 +178,7 @@ def lane_command(
     def body(out: Output) -> None:
         configure_logging(_COMPONENT, platform_run_id, _log_path())
         loaded = load_profile(profile, rehearsal=True if rehearsal else None)
-        wanted = [item.strip() for item in outputs.split(",") if item.strip()] if outputs else None
+        wanted = comma_list(outputs)
         result = run_lane(
             loaded,
             events_per_output=events_per_output,
@@ -206,7 +207,7 @@ def lane_command(
 
 def _rung_list(text: str) -> list[int]:
     try:
-        rungs = [int(item) for item in text.split(",") if item.strip()]
+        rungs = [int(item) for item in comma_list(text) or []]
     except ValueError as error:
         raise typer.BadParameter(f"not a comma-separated list of integers: {text!r}") from error
     if not rungs or any(events <= 0 for events in rungs):
@@ -243,7 +244,7 @@ def ladder_command(
         configure_logging(_COMPONENT, None, _log_path())
         loaded = load_profile(profile, rehearsal=True if rehearsal else None)
         wanted_rungs = _rung_list(rungs) if rungs is not None else list(loaded.budgets.ladder)
-        wanted = [item.strip() for item in outputs.split(",") if item.strip()] if outputs else None
+        wanted = comma_list(outputs)
         result = run_ladder(
             loaded,
             rungs=wanted_rungs,
