@@ -10,20 +10,16 @@ Helpers shared with the test modules live in `ig_support.py`.
 from __future__ import annotations
 
 import json
-import os
 import shutil
-import subprocess
-import time
 import uuid
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
-import httpx
 import pytest
+from ig_process import start_ig_process
 from ig_support import (
     ARRIVALS,
     BASELINE,
-    FP_EXECUTABLE,
     IgServer,
     IgSite,
     ReadyRun,
@@ -85,27 +81,10 @@ def start_ig(ig_site: IgSite, tmp_path: Path) -> Iterator[Callable[..., IgServer
     def start(*args: str, env: dict[str, str] | None = None, wait_s: float = 30.0) -> IgServer:
         port = free_port()
         log = tmp_path / f"ig-{port}.log"
-        handle = log.open("wb")
-        process = subprocess.Popen(
-            [FP_EXECUTABLE, "ig", "serve", "--port", str(port), *args],
-            env={**os.environ, **ig_site.env, **(env or {})},
-            stdout=handle,
-            stderr=subprocess.STDOUT,
-        )
-        handle.close()
+        process = start_ig_process(port, {**ig_site.env, **(env or {})}, log, *args, wait_s=wait_s)
         server = IgServer(process, f"http://127.0.0.1:{port}", log)
         started.append(server)
-        deadline = time.monotonic() + wait_s
-        while time.monotonic() < deadline:
-            if process.poll() is not None:
-                raise AssertionError(f"IG exited {process.returncode}: {log.read_text()[-2000:]}")
-            try:
-                if httpx.get(f"{server.url}/healthz", timeout=1.0).status_code == 200:
-                    return server
-            except httpx.TransportError:
-                pass
-            time.sleep(0.2)
-        raise AssertionError(f"IG did not answer /healthz: {log.read_text()[-2000:]}")
+        return server
 
     yield start
     for server in started:

@@ -15,7 +15,6 @@ import io
 import json
 import os
 import shutil
-import signal
 import socket
 import subprocess
 import sys
@@ -29,6 +28,7 @@ from typing import Any
 import httpx
 import pyarrow.parquet as pq
 import pytest
+from ig_process import serving_ig
 from wsp_support import OUTPUTS, build_pack, profile_document
 
 from fraud_platform.bootstrap.service_tokens import issue_service_tokens
@@ -142,26 +142,8 @@ def outage_site(local_substrates_s3: LocalSubstrates, tmp_path: Path) -> Iterato
         assert outcome.ok and outcome.published, outcome.to_json()
         ready = json.loads(store.get(sr.runner.ledger(run_id, outcome.scenario_run_id).ready_signal_location))
 
-    url = f"http://127.0.0.1:{port}"
-    log = tmp_path / "ig.log"
-    with log.open("wb") as sink:
-        ig = subprocess.Popen(
-            [FP, "ig", "serve", "--port", str(port), "--claim-ttl-s", "12"],
-            env={**os.environ, **env, "FP_TEST_IG_PAUSE_AT": f"before_publish:{PAUSE_S}"},
-            stdout=sink,
-            stderr=subprocess.STDOUT,
-        )
-    try:
-        deadline = time.monotonic() + 60
-        while True:
-            assert ig.poll() is None, log.read_text()[-3000:]
-            try:
-                if httpx.get(f"{url}/healthz", timeout=1.0).status_code == 200:
-                    break
-            except httpx.TransportError:
-                pass
-            assert time.monotonic() < deadline, log.read_text()[-3000:]
-            time.sleep(0.2)
+    pause = {"FP_TEST_IG_PAUSE_AT": f"before_publish:{PAUSE_S}"}
+    with serving_ig(port, {**env, **pause}, tmp_path / "ig.log", "--claim-ttl-s", "12") as url:
         yield {
             "subs": subs,
             "env": env,
@@ -172,13 +154,6 @@ def outage_site(local_substrates_s3: LocalSubstrates, tmp_path: Path) -> Iterato
             "scenario_run_id": outcome.scenario_run_id,
             "ready": ready,
         }
-    finally:
-        ig.send_signal(signal.SIGTERM)
-        try:
-            ig.wait(15)
-        except subprocess.TimeoutExpired:
-            ig.kill()
-            ig.wait(15)
 
 
 def test_broker_stopped_mid_stream_then_back_leaves_every_event_once_on_its_topic(

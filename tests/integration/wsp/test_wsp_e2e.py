@@ -22,9 +22,9 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-import httpx
 import pyarrow.parquet as pq
 import pytest
+from ig_process import serving_ig
 
 from fraud_platform.bootstrap.service_tokens import issue_service_tokens
 from fraud_platform.config import kafka_settings, load_profile, profile_from_document
@@ -83,34 +83,8 @@ def e2e_home(wsp_site: Any, tmp_path: Path) -> dict[str, Any]:
 
 @pytest.fixture
 def ig_server(e2e_home: dict[str, Any], tmp_path: Path) -> Iterator[str]:
-    url = f"http://127.0.0.1:{e2e_home['port']}"
-    log = tmp_path / "ig.log"
-    with log.open("wb") as sink:
-        process = subprocess.Popen(
-            [FP, "ig", "serve", "--port", str(e2e_home["port"])],
-            env={**os.environ, **e2e_home["env"]},
-            stdout=sink,
-            stderr=subprocess.STDOUT,
-        )
-    try:
-        deadline = time.monotonic() + 60
-        while True:
-            assert process.poll() is None, log.read_text()[-3000:]
-            try:
-                if httpx.get(f"{url}/healthz", timeout=1.0).status_code == 200:
-                    break
-            except httpx.TransportError:
-                pass
-            assert time.monotonic() < deadline, log.read_text()[-3000:]
-            time.sleep(0.2)
+    with serving_ig(e2e_home["port"], e2e_home["env"], tmp_path / "ig.log") as url:
         yield url
-    finally:
-        process.send_signal(signal.SIGTERM)
-        try:
-            process.wait(15)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait(15)
 
 
 def _wsp(
