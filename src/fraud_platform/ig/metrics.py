@@ -6,7 +6,7 @@ Counters are per process: with `--workers K` each worker exposes its own and a s
 
 from __future__ import annotations
 
-from prometheus_client import CollectorRegistry, Counter, Histogram, generate_latest
+from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, generate_latest
 from prometheus_client.exposition import CONTENT_TYPE_LATEST
 
 __all__ = ["CONTENT_TYPE", "IgMetrics"]
@@ -15,7 +15,7 @@ CONTENT_TYPE = CONTENT_TYPE_LATEST
 
 
 class IgMetrics:
-    """received, admitted, duplicate, quarantined by reason, publish latency and batch size."""
+    """received, admitted, duplicate, quarantined by reason, publishes in flight, publish latency, batch size."""
 
     def __init__(self) -> None:
         self.registry = CollectorRegistry()
@@ -28,6 +28,11 @@ class IgMetrics:
         self.publish_latency = Histogram(
             "ig_publish_latency_seconds",
             "time from handing a batch to the producer to every acknowledgement",
+            registry=self.registry,
+        )
+        self.publishing = Gauge(
+            "ig_publishes_in_flight",
+            "batches handed to the producer and not yet acknowledged or failed",
             registry=self.registry,
         )
         self.batch_size = Histogram(

@@ -222,7 +222,8 @@ class Publisher:
         ]
         self._pause("before_publish")
         started = self._clock.monotonic()
-        deliveries = self._producer.produce_batch(records)
+        with self._metrics.publishing.track_inprogress():
+            deliveries = self._producer.produce_batch(records)
         self._metrics.publish_latency.observe(self._clock.monotonic() - started)
         if self._telemetry is not None:
             for event, delivery in zip(events, deliveries, strict=True):

@@ -8,7 +8,6 @@ while the broker restarts would turn a blip into an outage). The IG tables are c
 from __future__ import annotations
 
 import secrets
-import time
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 
@@ -138,10 +137,9 @@ def _pause_hook(pause: PausePoint | None) -> Callable[[str], None] | None:
     """The test hook (see `ig.settings`): sleep when the publisher reaches the named point, or None."""
     if pause is None:
         return None
-    point, seconds = pause.point, pause.seconds
 
     def sleep(reached: str) -> None:
-        if reached == point:
-            time.sleep(seconds)
+        if reached == pause.point:
+            pause.wait()
 
     return sleep

@@ -21,7 +21,6 @@ from __future__ import annotations
 
 import dataclasses
 import secrets
-import time
 from typing import Any
 
 from fraud_platform.config.faults import sr_pause
@@ -66,7 +65,7 @@ def _pause_hook(profile: Profile) -> FaultHook | None:
 
     def hook(point: str) -> None:
         if point == pause.point:
-            time.sleep(pause.seconds)
+            pause.wait()
 
     return hook
 
