@@ -6,6 +6,8 @@ The SIGKILL bound test (tests/integration/sr/test_sr_lease_expiry.py) depends on
 
 from __future__ import annotations
 
+import threading
+import time
 from pathlib import Path
 
 import pytest
@@ -49,6 +51,27 @@ def test_unset_means_no_pause_and_a_valid_value_is_parsed(tmp_path: Path) -> Non
     assert sr_pause(_local(tmp_path, None)) is None
     assert sr_pause(_local(tmp_path, "")) is None
     assert sr_pause(_local(tmp_path, "before_evidence:60")) == PausePoint("before_evidence", 60.0)
+
+
+def test_a_hold_file_prolongs_the_pause_until_it_is_removed(tmp_path: Path) -> None:
+    hold = tmp_path / "hold"
+    pause = sr_pause(_local(tmp_path, f"before_evidence:0.01:{hold}"))
+    assert pause == PausePoint("before_evidence", 0.01, str(hold))
+    hold.touch()
+    released: list[float] = []
+
+    def waiter() -> None:
+        pause.wait()
+        released.append(time.monotonic())
+
+    thread = threading.Thread(target=waiter)
+    thread.start()
+    time.sleep(0.3)
+    assert not released and thread.is_alive()  # still held: the file exists
+    lifted_at = time.monotonic()
+    hold.unlink()
+    thread.join(timeout=5)
+    assert released and released[0] >= lifted_at
 
 
 @pytest.mark.parametrize(
