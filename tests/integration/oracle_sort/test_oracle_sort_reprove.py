@@ -20,8 +20,10 @@ from fraud_platform.oracle.layout import PackRoot
 from fraud_platform.oracle.runtime import OracleRuntime
 from fraud_platform.oracle.seal import seal_pack
 from fraud_platform.oracle.sort import SortOptions, sort_stream_views
+from fraud_platform.oracle.sort import engine as sort_engine
 from fraud_platform.oracle.sort import run as sort_run
 from fraud_platform.oracle.sort.closure.receipt import StreamSortReceipt, parse_receipt
+from fraud_platform.oracle.sort.engine import spill_pays
 from fraud_platform.oracle.sort.pack import load_sealed_pack
 from fraud_platform.oracle.sort.source import SourceSet, TimeWindow, arrow_s3_filesystem
 from fraud_platform.oracle.sources import LocalFolderSource
@@ -103,10 +105,12 @@ def test_window_days_on_a_statistics_less_output_uses_several_windows_and_proves
     ), "the synth baseline must be written without statistics, as the engine writes it"
 
     used: list[list[TimeWindow]] = []
+    spilled: list[bool] = []
     real_sort = sort_run.sort_to_parts
 
     def _recording(sources: SourceSet, windows: Sequence[TimeWindow], *args: Any, **kwargs: Any) -> None:
         used.append(list(windows))
+        spilled.append(spill_pays(sources, windows))
         real_sort(sources, windows, *args, **kwargs)
 
     monkeypatch.setattr(sort_run, "sort_to_parts", _recording)
@@ -121,8 +125,30 @@ def test_window_days_on_a_statistics_less_output_uses_several_windows_and_proves
     (windows,) = used[:1]
     assert len(windows) > 2, windows  # the old code silently sorted one unbounded window
     assert len(used) == 2 and used[1] == [TimeWindow(None, None)]
+    # Every row group spans the ten days, so the windowed sort decoded the sources once into
+    # per-window spill files; one window reads the sources straight.
+    assert spilled == [True, False]
     a, b = _receipt(sort_runtime, whole, BASELINE), _receipt(sort_runtime, windowed, BASELINE)
     assert b.window_days == 1
     assert b.raw.multiset_digest == b.sorted.multiset_digest and b.raw.row_count == b.sorted.row_count > 0
     assert a.sorted.ordered_digest == b.sorted.ordered_digest  # the very same sequence of rows
     assert list(spill.iterdir()) == []  # staged copies and spills are gone
+
+
+def test_windows_read_straight_from_the_sources_give_the_spilled_view(
+    sort_runtime: OracleRuntime, multi_day_world: WorldInfo, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The two ways of feeding windows (spill files, or each window re-reading the sources) agree."""
+    spilled, direct = _land_sealed(sort_runtime, multi_day_world), _land_sealed(sort_runtime, multi_day_world)
+    options = SortOptions(window_days=1, part_rows=256, row_group_rows=128)
+    sort_stream_views(
+        sort_runtime.store, sort_runtime.creds, spilled, SCENARIO, outputs=[BASELINE], options=options
+    )
+    monkeypatch.setattr(sort_engine, "spill_pays", lambda *_args: False)
+    sort_stream_views(
+        sort_runtime.store, sort_runtime.creds, direct, SCENARIO, outputs=[BASELINE], options=options
+    )
+    a, b = _receipt(sort_runtime, spilled, BASELINE), _receipt(sort_runtime, direct, BASELINE)
+    assert a.sorted.ordered_digest == b.sorted.ordered_digest and a.raw == b.raw
+    assert b.raw.multiset_digest == b.sorted.multiset_digest and b.sorted.row_count > 0
+    assert [part.sha256 for part in a.parts] == [part.sha256 for part in b.parts]  # byte for byte

@@ -179,3 +179,22 @@ def test_unsupported_types_are_refused() -> None:
     with pytest.raises(FailClosed) as refused:
         encoding_sql(schema)
     assert refused.value.code == "STREAM_SORT_TYPE_UNSUPPORTED"
+
+
+def test_a_sliced_batch_with_null_doubles_hashes_its_own_rows() -> None:
+    """Doubles are hex-formatted from the Arrow buffers: a slice's offset and null bitmap must count."""
+    schema = pa.schema(
+        [pa.field("f64", pa.float64()), pa.field("f32", pa.float32()), pa.field("i", pa.int64())]
+    )
+    rows = [
+        {"f64": None if i % 3 == 0 else i / 7, "f32": None if i % 4 == 1 else -i / 3, "i": i}
+        for i in range(40)
+    ]
+    whole = pa.RecordBatch.from_pylist(rows, schema=schema)
+    with RowHasher(schema, row_hash="sha256") as hasher:
+        sliced = hasher.digest(whole.slice(13, 17)).multiset
+    expected = sum(
+        int(hashlib.sha256(reference_bytes(whole.slice(13, 17).to_pylist()[i], schema)).hexdigest(), 16)
+        for i in range(17)
+    )
+    assert sliced == expected % 2**256 == duckdb_digest(rows[13:30], schema)

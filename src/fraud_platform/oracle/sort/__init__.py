@@ -6,6 +6,7 @@ Layout (one job per module):
 - `pack`: the sealed-pack preconditions the sort (and the consumer check) start from;
 - `source`: the landed Parquet sources of one output, their schema and the `--window-days` windows;
 - `engine`: the DuckDB sort and the raw-side scan;
+- `partition`: per-window spill files, so that windows over unclustered sources decode them once;
 - `writer` / `readback`: the view parts as they are written and the proof read back from their bytes;
 - `pipeline`: the bounded background hand-off between the sort and the proof threads;
 - `closure/`: the proof itself (`receipt`: receipt/manifest documents and the closure check;

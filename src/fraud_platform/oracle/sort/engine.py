@@ -8,6 +8,11 @@ sort's spill directory, deleted with it); the raw-side digests are computed on e
 that same stream (by a second, private DuckDB that only hashes), so each source byte is read from S3
 once, hashed once, and no row is materialised twice.
 
+With several time windows over sources whose rows are not clustered in time (every row group spans
+every window, as in the engine's flow anchors), reading each window from the sources would decode
+them once per window; the sources are then decoded once into per-window spill files
+(`partition.WindowSpill`) and each window's sort reads its own file (`spill_pays` decides).
+
 An exception raised inside the Arrow stream surfaces from DuckDB as a generic error; it is kept and
 re-raised as itself, so a refusal such as STREAM_SORT_KEY_NULL keeps its code.
 """
@@ -29,13 +34,24 @@ from fraud_platform.oracle.sort.closure.digest import DigestTotals, RowHasher
 from fraud_platform.oracle.sort.closure.encoding import quote_identifier
 from fraud_platform.oracle.sort.closure.keys import KeyTracker
 from fraud_platform.oracle.sort.closure.receipt import SideSummary
+from fraud_platform.oracle.sort.partition import WindowSpill
 from fraud_platform.oracle.sort.pipeline import BackgroundConsumer, prefetch
-from fraud_platform.oracle.sort.source import TIEBREAK_COLUMN, RawCallback, SourceFile, SourceSet, TimeWindow
+from fraud_platform.oracle.sort.source import (
+    TIEBREAK_COLUMN,
+    RawCallback,
+    SourceFile,
+    SourceSet,
+    StagedSources,
+    TimeWindow,
+)
 from fraud_platform.oracle.sort.writer import PartWriter
 
-__all__ = ["DuckSettings", "RawSide", "sort_to_parts"]
+__all__ = ["DuckSettings", "RawSide", "sort_to_parts", "spill_pays"]
 
 _SOURCE_VIEW = "__fp_source"
+# Spill the windows when reading them straight from the sources would decode every source row more
+# than this many times on average (a spill costs about one more decode: a write and a read-back).
+_SPILL_ABOVE_READS = 2.0
 
 
 @dataclass(frozen=True)
@@ -123,10 +139,14 @@ def sort_to_parts(
     settings: DuckSettings,
     on_rows: Callable[[int], None] | None = None,
 ) -> None:
-    """Sort every window in turn (windows ascend, so the parts come out globally sorted)."""
+    """Sort every window in turn (windows ascend, so the parts come out globally sorted).
+
+    When reading each window straight from the sources would decode the sources many times over
+    (their rows are not clustered in time), they are decoded once into per-window spill files first.
+    """
     columns = ", ".join(quote_identifier(name) for name in sources.schema.names)
     order = ", ".join([*(quote_identifier(key) for key in sources.sort_keys), TIEBREAK_COLUMN])
-    query = f"SELECT {columns} FROM {_SOURCE_VIEW} ORDER BY {order}"
+    sort = _Sort(f"SELECT {columns} FROM {_SOURCE_VIEW} ORDER BY {order}", writer, settings, on_rows)
     seen: set[tuple[int, int]] = set()
     with (
         tempfile.TemporaryDirectory(prefix="fp-sort-", dir=settings.temp_dir) as spill,
@@ -135,42 +155,117 @@ def sort_to_parts(
     ):
         con = _connect(settings, spill)
         try:
-            for index, window in enumerate(windows):
-                failures: list[BaseException] = []
-
-                def _stream(
-                    window: TimeWindow = window,
-                    later: Sequence[TimeWindow] = windows[index + 1 :],
-                    failures: list[BaseException] = failures,
-                ) -> Iterator[pa.RecordBatch]:
-                    try:
-                        # Stage, prove, read and decode ahead on worker threads, so that DuckDB's
-                        # single scan thread only sinks rows into the sort.
-                        batches = sources.batches(window, seen, on_raw, staged, later=later)
-                        yield from prefetch(batches, depth=4, name="fp-source-read")
-                    except BaseException as error:
-                        failures.append(error)
-                        raise
-
-                reader = pa.RecordBatchReader.from_batches(sources.schema_with_tiebreak, _stream())
-                con.register(_SOURCE_VIEW, reader)
-                try:
-                    for batch in con.sql(query).to_arrow_reader(settings.batch_rows):
-                        writer.add(batch)
-                        if on_rows is not None:
-                            on_rows(batch.num_rows)
-                except duckdb.Error as error:
-                    if failures:
-                        raise failures[0] from error
-                    if isinstance(error, duckdb.OutOfMemoryException):
-                        raise FailClosed(
-                            STREAM_SORT_MEMORY_EXCEEDED,
-                            f"the sort needs more than {settings.memory_limit_mb} MB: {error}",
-                            {"memory_limit_mb": settings.memory_limit_mb, "window": window.to_json()},
-                        ) from error
-                    raise
-                finally:
-                    con.unregister(_SOURCE_VIEW)
+            if spill_pays(sources, windows):
+                _sort_spilled(con, sort, sources, windows, seen, on_raw, staged, Path(spill))
+            else:
+                _sort_direct(con, sort, sources, windows, seen, on_raw, staged)
         finally:
             con.close()
     _require_all_rows(sources, raw, seen)
+
+
+def spill_pays(sources: SourceSet, windows: Sequence[TimeWindow]) -> bool:
+    """Whether reading each window from the sources would decode them more than _SPILL_ABOVE_READS times."""
+    if len(windows) < 2:
+        return False
+    reads = sum(
+        group.rows
+        for source in sources.files
+        for group in source.row_groups
+        for window in windows
+        if window.overlaps(group.key_min, group.key_max)
+    )
+    return reads > _SPILL_ABOVE_READS * sources.total_rows
+
+
+@dataclass(frozen=True)
+class _Sort:
+    """The sort query and where its rows go."""
+
+    query: str
+    writer: PartWriter
+    settings: DuckSettings
+    on_rows: Callable[[int], None] | None
+
+    def run(
+        self,
+        con: duckdb.DuckDBPyConnection,
+        reader: pa.RecordBatchReader,
+        window: TimeWindow,
+        failures: Sequence[BaseException] = (),
+    ) -> None:
+        """Sort one window's rows into the parts; a failure of the stream is re-raised as itself."""
+        con.register(_SOURCE_VIEW, reader)
+        try:
+            for batch in con.sql(self.query).to_arrow_reader(self.settings.batch_rows):
+                self.writer.add(batch)
+                if self.on_rows is not None:
+                    self.on_rows(batch.num_rows)
+        except duckdb.Error as error:
+            if failures:
+                raise failures[0] from error
+            if isinstance(error, duckdb.OutOfMemoryException):
+                raise FailClosed(
+                    STREAM_SORT_MEMORY_EXCEEDED,
+                    f"the sort needs more than {self.settings.memory_limit_mb} MB: {error}",
+                    {"memory_limit_mb": self.settings.memory_limit_mb, "window": window.to_json()},
+                ) from error
+            raise
+        finally:
+            con.unregister(_SOURCE_VIEW)
+
+
+def _sort_direct(
+    con: duckdb.DuckDBPyConnection,
+    sort: _Sort,
+    sources: SourceSet,
+    windows: Sequence[TimeWindow],
+    seen: set[tuple[int, int]],
+    on_raw: RawCallback,
+    staged: StagedSources,
+) -> None:
+    """Each window reads its overlapping row groups straight from the staged sources."""
+    for index, window in enumerate(windows):
+        failures: list[BaseException] = []
+
+        def _stream(
+            window: TimeWindow = window,
+            later: Sequence[TimeWindow] = windows[index + 1 :],
+            failures: list[BaseException] = failures,
+        ) -> Iterator[pa.RecordBatch]:
+            try:
+                # Stage, prove, read and decode ahead on worker threads, so that DuckDB's
+                # single scan thread only sinks rows into the sort.
+                batches = sources.batches(window, seen, on_raw, staged, later=later)
+                yield from prefetch(batches, depth=4, name="fp-source-read")
+            except BaseException as error:
+                failures.append(error)
+                raise
+
+        reader = pa.RecordBatchReader.from_batches(sources.schema_with_tiebreak, _stream())
+        sort.run(con, reader, window, failures)
+
+
+def _sort_spilled(
+    con: duckdb.DuckDBPyConnection,
+    sort: _Sort,
+    sources: SourceSet,
+    windows: Sequence[TimeWindow],
+    seen: set[tuple[int, int]],
+    on_raw: RawCallback,
+    staged: StagedSources,
+    folder: Path,
+) -> None:
+    """Decode the sources once into per-window spill files, then sort the windows one by one."""
+    directory = folder / "windows"
+    directory.mkdir()
+    spill = WindowSpill(directory, sources.schema_with_tiebreak, windows, sources.sort_keys[0])
+    try:
+        everything = sources.batches(TimeWindow(None, None), seen, on_raw, staged)
+        for batch in prefetch(everything, depth=4, name="fp-source-read"):
+            spill.add(batch)
+    finally:
+        spill.close()
+    for index, window in enumerate(windows):
+        sort.run(con, spill.reader(index), window)
+        spill.release(index)

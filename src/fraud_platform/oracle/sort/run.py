@@ -80,6 +80,10 @@ _HASHER_MEMORY_MB = 96
 _HASHER_THREADS = 2
 _OUTSIDE_DUCKDB_MB = 160
 _MIN_SORT_MEMORY_MB = 64
+# Parts waiting for their read-back proof. The queue holds only part names (the proof reads the
+# bytes back from the store), so it may run far behind: the proof of one window's parts then
+# overlaps the next window's sort instead of holding it up.
+_PROOF_QUEUE_PARTS = 4096
 
 
 class SortProgress(Protocol):
@@ -303,7 +307,9 @@ def _fresh_attempt(
     """Sort into a new attempt's parts; each part is read back and proven as soon as it is stored."""
     options = context.options
     attempt_id = secrets.token_hex(8)
-    reader: BackgroundConsumer[ViewPart] = BackgroundConsumer(view.add_part, depth=2, name="fp-view-proof")
+    reader: BackgroundConsumer[ViewPart] = BackgroundConsumer(
+        view.add_part, depth=_PROOF_QUEUE_PARTS, name="fp-view-proof"
+    )
     writer = PartWriter(
         context.store,
         folder,

@@ -20,7 +20,9 @@ handed to the raw-side callback exactly once, in full, so the raw digests are co
 source row independently of the windowing they are meant to check. A row group without min/max
 statistics (the engine writes the two baseline 6B outputs with statistics off) gets its range from
 a scan of that one column, never a silent single window. The range only plans the windows: a wrong
-one could only drop rows from the sorted side, which the closure proof refuses.
+one could only drop rows from the sorted side, which the closure proof refuses. When every row group
+overlaps most windows (rows not clustered in time), the engine reads the sources once as a single
+unbounded window and cuts the rows into per-window spill files instead (`partition`).
 """
 
 from __future__ import annotations
