@@ -17,7 +17,7 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from fraud_platform.core.canonical import canonical_bytes, sha256_hex
+from fraud_platform.core.canonical import sha256_hex
 from fraud_platform.core.reasons import ReasonCode
 from fraud_platform.eb.envelope import Envelope, Route, route_for
 from fraud_platform.engine.catalogue import ColumnSpec, load_catalogue
@@ -31,6 +31,7 @@ from fraud_platform.ig._reasons import (
     RUN_FOREIGN,
     RUN_NOT_READY,
 )
+from fraud_platform.ig.jsonbytes import decoded_json_bytes
 from fraud_platform.ig.readiness import ReadyBook
 
 __all__ = ["PINS", "Admissible", "Rejected", "check_event"]
@@ -46,19 +47,20 @@ _INT_RANGES = {
 _WORLD_KEY = ("manifest_fingerprint", "parameter_hash", "seed", "scenario_id")
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Admissible:
-    """An event that passed every check: ready for dedupe and publish."""
+    """An event that passed every check: ready for dedupe and publish.
+
+    `key` is its dedupe key `(platform_run_id, event_class, event_id)`, built once here because the
+    publisher looks every event up by it several times per batch.
+    """
 
     envelope: Envelope
     route: Route
     value: bytes
     payload_hash: str
     partition_key: bytes
-
-    @property
-    def key(self) -> tuple[str, str, str]:
-        return (self.envelope.platform_run_id, self.route.event_class, self.envelope.event_id)
+    key: tuple[str, str, str]
 
 
 @dataclass(frozen=True)
@@ -118,9 +120,13 @@ def _payload_failure(envelope: Envelope) -> str | None:
 
 
 def check_event(raw: object, ready: ReadyBook, *, max_event_bytes: int) -> Admissible | Rejected:
-    """Run every admission check on one decoded JSON event; the first failure decides."""
+    """Run every admission check on one decoded JSON event; the first failure decides.
+
+    `raw` is what IG's strict decoder produced (string keys, finite numbers): its cj1 bytes are then
+    `decoded_json_bytes(raw)` (see `ig.jsonbytes`).
+    """
     try:
-        value = canonical_bytes(raw)
+        value = decoded_json_bytes(raw)
     except (TypeError, ValueError):
         return Rejected(ENVELOPE_INVALID, "the event is not representable as canonical JSON")
     if len(value) > max_event_bytes:
@@ -151,4 +157,5 @@ def check_event(raw: object, ready: ReadyBook, *, max_event_bytes: int) -> Admis
         value=value,
         payload_hash=sha256_hex(value),
         partition_key=str(key_value).encode("utf-8"),
+        key=(envelope.platform_run_id, route.event_class, envelope.event_id),
     )

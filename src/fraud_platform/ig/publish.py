@@ -39,7 +39,13 @@ from fraud_platform.ig.metrics import IgMetrics
 from fraud_platform.ig.run_telemetry import RunTelemetry
 from fraud_platform.ig.settings import IgSettings
 from fraud_platform.substrate._reasons import BUS_TOPIC_MISSING
-from fraud_platform.substrate.bus.port import BusAdmin, BusMessage, BusProducer, OutboundRecord
+from fraud_platform.substrate.bus.port import (
+    BusAdmin,
+    BusMessage,
+    BusProducer,
+    Delivery,
+    OutboundRecord,
+)
 from fraud_platform.substrate.bus.reader import KafkaPartitionReader
 from fraud_platform.substrate.state.ig_tables import (
     ADMITTED,
@@ -105,9 +111,11 @@ def record_headers(event: Admissible) -> dict[str, bytes]:
 
 
 def _ref(row: dict[str, object]) -> EbRef:
-    return EbRef(
-        topic=str(row["topic"]), partition=int(str(row["partition"])), offset=int(str(row["offset"]))
-    )
+    return _eb_ref(str(row["topic"]), int(str(row["partition"])), int(str(row["offset"])))
+
+
+def _eb_ref(topic: str, partition: int, offset: int) -> EbRef:
+    return EbRef(topic=topic, partition=partition, offset=offset)
 
 
 class Publisher:
@@ -226,18 +234,24 @@ class Publisher:
             deliveries = self._producer.produce_batch(records)
         self._metrics.publish_latency.observe(self._clock.monotonic() - started)
         if self._telemetry is not None:
-            for event, delivery in zip(events, deliveries, strict=True):
-                self._telemetry.produced(
-                    event.envelope.platform_run_id,
-                    delivery.topic,
-                    len(event.partition_key) + len(event.value),
-                )
+            self._count_produced(events, deliveries)
         self._pause("after_publish")
         placed = {
-            event.key: EbRef(topic=delivery.topic, partition=delivery.partition, offset=delivery.offset)
+            event.key: _eb_ref(delivery.topic, delivery.partition, delivery.offset)
             for event, delivery in zip(events, deliveries, strict=True)
         }
         return self._confirm(placed, epochs, receipt_ids)
+
+    def _count_produced(self, events: Sequence[Admissible], deliveries: Sequence[Delivery]) -> None:
+        """Per-run Kafka telemetry of a published batch, summed per (run, topic) before taking its lock."""
+        assert self._telemetry is not None  # checked by the caller
+        moved: dict[tuple[str, str], list[int]] = {}
+        for event, delivery in zip(events, deliveries, strict=True):
+            counts = moved.setdefault((event.envelope.platform_run_id, delivery.topic), [0, 0])
+            counts[0] += 1
+            counts[1] += len(event.partition_key) + len(event.value)
+        for (platform_run_id, topic), (messages, nbytes) in sorted(moved.items()):
+            self._telemetry.produced(platform_run_id, topic, nbytes, messages=messages)
 
     def _confirm(
         self,
@@ -252,6 +266,7 @@ class Publisher:
                 epochs if isinstance(epochs, int) else epochs[key],
                 ref.offset,
                 receipt_ids[key],
+                (ref.topic, ref.partition),
             )
             for key, ref in placed.items()
         ]
@@ -349,7 +364,7 @@ class Publisher:
             run_id = message.headers.get("platform_run_id", b"").decode("ascii", "replace")
             key = wanted.get((run_id, event_id))
             if key is not None and key not in found:
-                found[key] = EbRef(topic=topic, partition=partition, offset=message.offset)
+                found[key] = _eb_ref(topic, partition, message.offset)
             return len(found) == len(wanted)
 
         start = min(int(str(rows[key]["scan_from"])) for key in keys)

@@ -18,7 +18,8 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from fraud_platform.core.canonical import canonical_bytes, parse_json_bytes, sha256_hex
+from fraud_platform.core.canonical import parse_json_bytes, sha256_hex
+from fraud_platform.ig.jsonbytes import decoded_json_bytes
 from fraud_platform.substrate.objectstore.port import ObjectStore, S3Location
 from fraud_platform.substrate.state.ig_tables import index_receipts
 from fraud_platform.substrate.state.tables import StateEngine
@@ -49,7 +50,8 @@ def _run_folder(platform_run_id: str | None) -> str:
 
 
 def _ndjson(lines: Sequence[Mapping[str, Any]]) -> bytes:
-    return b"".join(canonical_bytes(dict(line)) + b"\n" for line in lines)
+    """cj1 lines: receipts hold IG's own values and events as decoded (`ig.jsonbytes`)."""
+    return b"".join(decoded_json_bytes(dict(line)) + b"\n" for line in lines)
 
 
 def write_batch_objects(

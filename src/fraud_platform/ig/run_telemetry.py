@@ -54,11 +54,11 @@ class RunTelemetry:
         self._recorders: dict[str, TelemetryRecorder] = {}
         self._lock = threading.Lock()
 
-    def produced(self, platform_run_id: str, topic: str, nbytes: int) -> None:
-        """One record of the run acknowledged by the broker on `topic`."""
+    def produced(self, platform_run_id: str, topic: str, nbytes: int, *, messages: int = 1) -> None:
+        """`messages` records of the run (`nbytes` in all) acknowledged by the broker on `topic`."""
         with self._lock:
             counter = self._runs.setdefault(platform_run_id, _RunCounters()).kafka.setdefault(topic, [0, 0])
-            counter[0] += 1
+            counter[0] += messages
             counter[1] += nbytes
 
     def put(self, platform_run_id: str, nbytes: int) -> None:

@@ -19,7 +19,7 @@ from typing import Any
 
 from fraud_platform.core.errors import FailClosed
 from fraud_platform.core.time import Clock, format_utc
-from fraud_platform.eb.envelope import Decision, EventDecision, IngestBatchResponse
+from fraud_platform.eb.envelope import Decision, EbRef, EventDecision, IngestBatchResponse
 from fraud_platform.ig._reasons import PAYLOAD_HASH_MISMATCH
 from fraud_platform.ig.admission import Admissible, Rejected, check_event
 from fraud_platform.ig.governance import IgGovernance
@@ -57,6 +57,13 @@ class _Slot:
     receipt_id: str
     checked: Admissible | Rejected
     outcome: Outcome | None = None
+
+
+def _ref_fields(ref: EbRef | None) -> dict[str, Any] | None:
+    """An EbRef as the receipt's JSON object (what `model_dump` gives, without its per-call overhead)."""
+    if ref is None:
+        return None
+    return {"topic": ref.topic, "partition": ref.partition, "offset": ref.offset}
 
 
 def _field(raw: Any, name: str) -> str | None:
@@ -115,7 +122,11 @@ class IngestService:
         )
         for slot in slots:
             slot.outcome = self._decide(slot, leaders, outcomes)
-        lines = [self._receipt(batch_id, position, slot, principal) for position, slot in enumerate(slots)]
+        received_at = format_utc(self._clock.now())
+        lines = [
+            self._receipt(batch_id, position, slot, principal, received_at)
+            for position, slot in enumerate(slots)
+        ]
         written = write_batch_objects(self.store, self.engine, self.bucket, batch_id, lines)
         if self.telemetry is not None:
             self._count_writes(written)
@@ -149,7 +160,8 @@ class IngestService:
             return outcome
         return Outcome(Decision.DUPLICATE, outcome.eb_ref)
 
-    def _receipt(self, batch_id: str, position: int, slot: _Slot, principal: str) -> ReceiptLine:
+    @staticmethod
+    def _receipt(batch_id: str, position: int, slot: _Slot, principal: str, received_at: str) -> ReceiptLine:
         outcome = slot.outcome
         assert outcome is not None  # set for every slot by `ingest` before receipts are built
         checked = slot.checked
@@ -166,10 +178,10 @@ class IngestService:
             "decision": outcome.decision.value,
             "reason_code": outcome.reason_code,
             "detail": outcome.detail,
-            "eb_ref": outcome.eb_ref.model_dump() if outcome.eb_ref is not None else None,
+            "eb_ref": _ref_fields(outcome.eb_ref),
             "payload_hash": admissible.payload_hash if admissible else None,
             "principal": principal,
-            "received_at_utc": format_utc(self._clock.now()),
+            "received_at_utc": received_at,
         }
         return ReceiptLine(
             receipt=receipt,

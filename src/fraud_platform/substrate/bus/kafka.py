@@ -1,9 +1,12 @@
 """The confluent-kafka adapters of the bus port: producer, consumer, admin.
 
 Choices that the port's guarantees rest on:
-- The producer is idempotent with `acks=all`; `produce_sync` waits for the delivery report of its
-  own record (not a global flush), so it is safe to call from several threads on one instance.
-  Its deadline is `message.timeout.ms` plus a grace period: when it expires the outcome is
+- The producer is idempotent with `acks=all`; `produce_sync` and `produce_batch` wait for the
+  delivery reports of their own records (not a global flush), so both are safe to call from several
+  threads on one instance. A batch counts its reports down (one small object per batch, one `poll`
+  loop, no per-record event or per-poll rescan). `linger.ms` stays 0: measured here, 5 ms did not
+  move the batch rate beyond the noise and would delay every `produce_sync`.
+  The deadline is `message.timeout.ms` plus a grace period: when it expires the outcome is
   *unknown* (the record may still land), which is why it is a TransientError and why every reader
   of the bus dedupes by message id.
 - The consumer starts a new group at `earliest`, never auto-commits, and commits the offset *after*
@@ -15,7 +18,8 @@ Choices that the port's guarantees rest on:
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from threading import Event
+from functools import partial
+from threading import Event, Lock
 from typing import Any
 
 from confluent_kafka import Consumer, KafkaError, KafkaException, Message, Producer, TopicPartition
@@ -47,6 +51,11 @@ __all__ = ["KafkaBusAdmin", "KafkaBusConsumer", "KafkaBusProducer"]
 
 _GRACE_S = 5.0
 _POLL_SLICE_S = 0.1
+_ANY_PARTITION = -1
+"""librdkafka's RD_KAFKA_PARTITION_UA: the configured partitioner chooses."""
+_BATCH_POLL_SLICE_S = 0.005
+"""How long a batch waiter polls at most before re-checking its own count: another thread's poll may
+have served its last report, and a waiter blocked in `poll` is only woken by a report of its own."""
 
 
 def _size(key: bytes | None, value: bytes | None) -> int:
@@ -82,6 +91,31 @@ class _DeliveryWaiter:
         else:
             self.delivery = Delivery(str(message.topic()), *_position(message))
         self.done.set()
+
+
+class _BatchReports:
+    """Holds the delivery reports of one batch and counts them down; `done` is set by the last one.
+
+    Reports are served by whichever thread polls the producer, so the count is taken under a lock.
+    """
+
+    __slots__ = ("_lock", "_pending", "done", "reports")
+
+    def __init__(self, count: int) -> None:
+        self.reports: list[tuple[KafkaError | None, Message | None]] = [(None, None)] * count
+        self._pending = count
+        self._lock = Lock()
+        self.done = Event()
+        if count == 0:
+            self.done.set()
+
+    def report(self, index: int, error: KafkaError | None, message: Message) -> None:
+        self.reports[index] = (error, message)
+        with self._lock:
+            self._pending -= 1
+            finished = self._pending == 0
+        if finished:
+            self.done.set()
 
 
 class KafkaBusProducer:
@@ -151,30 +185,35 @@ class KafkaBusProducer:
         record's error: TransientError(BUS_UNAVAILABLE) when its outcome is unknown, else the
         translated refusal. Records of the same batch may have landed even then.
         """
-        waiters = [_DeliveryWaiter() for _ in records]
+        batch = _BatchReports(len(records))
         deadline = self._clock.monotonic() + self._timeout_s + _GRACE_S
-        for record, waiter in zip(records, waiters, strict=True):
-            extra: dict[str, Any] = {} if record.partition is None else {"partition": record.partition}
-            while True:
-                try:
-                    with map_kafka_errors(f"produce to {record.topic}", BUS_PRODUCE_FAILED):
-                        self._producer.produce(
+        produce, poll = self._producer.produce, self._producer.poll
+        topics = ", ".join(sorted({record.topic for record in records}))
+        # One error-mapping block for the whole loop: a context manager per record costs more than
+        # the produce call itself. BufferError (queue full) is not a KafkaException: it is handled here.
+        with map_kafka_errors(f"produce a batch to {topics}", BUS_PRODUCE_FAILED):
+            for index, record in enumerate(records):
+                on_delivery = partial(batch.report, index)
+                headers: dict[str, str | bytes | None] = dict(record.headers)
+                while True:
+                    try:
+                        produce(
                             record.topic,
-                            value=record.value,
-                            key=record.key,
-                            headers=dict(record.headers),
-                            on_delivery=waiter,
-                            **extra,
+                            record.value,
+                            record.key,
+                            partition=_ANY_PARTITION if record.partition is None else record.partition,
+                            headers=headers,
+                            on_delivery=on_delivery,
                         )
-                    break
-                except BufferError:
-                    if self._clock.monotonic() >= deadline:
-                        raise TransientError(
-                            BUS_UNAVAILABLE,
-                            f"produce to {record.topic}: producer queue full until the deadline",
-                        ) from None
-                    self._producer.poll(_POLL_SLICE_S)
-        while not all(waiter.done.is_set() for waiter in waiters):
+                        break
+                    except BufferError:
+                        if self._clock.monotonic() >= deadline:
+                            raise TransientError(
+                                BUS_UNAVAILABLE,
+                                f"produce to {record.topic}: producer queue full until the deadline",
+                            ) from None
+                        poll(_POLL_SLICE_S)
+        while not batch.done.is_set():
             remaining = deadline - self._clock.monotonic()
             if remaining <= 0:
                 raise TransientError(
@@ -182,18 +221,22 @@ class KafkaBusProducer:
                     f"produce batch of {len(records)}: no delivery report within "
                     f"{self._timeout_s + _GRACE_S:.0f}s (outcome unknown)",
                 )
-            self._producer.poll(min(remaining, _POLL_SLICE_S))
+            self._producer.poll(min(remaining, _BATCH_POLL_SLICE_S))
         deliveries: list[Delivery] = []
-        for record, waiter in zip(records, waiters, strict=True):
-            where = f"produce to {record.topic}"
-            if waiter.error is not None:
-                raise translate_kafka_error(waiter.error, where, BUS_PRODUCE_FAILED)
-            if waiter.delivery is None:
-                raise FailClosed(BUS_PRODUCE_FAILED, f"{where}: delivery report without a position")
-            telemetry.record_kafka(
-                self._role, record.topic, "produce", nbytes=_size(record.key, record.value)
-            )
-            deliveries.append(waiter.delivery)
+        moved: dict[str, list[int]] = {}
+        for record, (error, message) in zip(records, batch.reports, strict=True):
+            if error is not None:
+                raise translate_kafka_error(error, f"produce to {record.topic}", BUS_PRODUCE_FAILED)
+            if message is None:
+                raise FailClosed(
+                    BUS_PRODUCE_FAILED, f"produce to {record.topic}: delivery report without a position"
+                )
+            deliveries.append(Delivery(str(message.topic()), *_position(message)))
+            counts = moved.setdefault(record.topic, [0, 0])
+            counts[0] += 1
+            counts[1] += _size(record.key, record.value)
+        for topic, (messages, nbytes) in moved.items():
+            telemetry.record_kafka(self._role, topic, "produce", messages=messages, nbytes=nbytes)
         return deliveries
 
     def close(self) -> None:

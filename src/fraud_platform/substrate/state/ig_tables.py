@@ -13,18 +13,37 @@ Three tables:
 
 Every batched call is one transaction whose first statement writes, so SQLite takes its write lock
 up front (a read-then-write transaction in WAL mode can fail on lock upgrade instead of waiting).
+Rows are looked up by key as `platform_run_id = ? AND event_class = ? AND event_id IN (…)`, one
+statement per run and class: that walks the primary key, whereas SQLite answers a row-value
+`(a, b, c) IN (VALUES …)` with a scan of the whole table, which made every batch cost O(table)
+(measured: two thirds of IG's time once the table held a run's events). Per batch: one write
+transaction to claim (insert, and read back only the keys that were already there), one to confirm
+(one fenced update per key in a single executemany, the partition marks raised by one upsert each).
+
+Durability on SQLite (WAL; the store opens every connection with `synchronous = FULL`): a claim is
+committed FULL, because it must be on disk before its record is produced (a claim lost to a power
+cut after the produce would let a retry claim the key afresh and publish a second copy). Confirms
+and receipt-index rows are committed with `synchronous = NORMAL` (WAL appended, not fsynced): a
+power cut can lose only the most recent ones, never the claims, and the next FULL commit (the next
+batch's claim) makes them durable with the WAL it syncs. A lost confirm leaves its row IN_FLIGHT
+under a claim that expires, and the next send of the event reconciles it against the topic (the
+record is found, it becomes ADMITTED at its offset); a lost index row only makes `GET
+/v1/receipts/{id}` answer 404 for a receipt whose object exists. A process crash loses neither
+(the WAL is written before the commit returns). PostgreSQL commits as the server is configured.
 Only this module speaks SQL for IG; IG itself imports the functions, never SQLAlchemy.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import (
     BigInteger,
     Column,
+    Connection,
     Engine,
     Integer,
     MetaData,
@@ -65,7 +84,7 @@ __all__ = [
 
 IN_FLIGHT = "IN_FLIGHT"
 ADMITTED = "ADMITTED"
-_CHUNK = 300
+_CHUNK = 500
 
 _METADATA = MetaData()
 
@@ -124,13 +143,19 @@ class ClaimRequest:
 
 @dataclass(frozen=True)
 class Confirmed:
-    """A published record to mark ADMITTED (only while `holder`/`claim_epoch` still hold the claim)."""
+    """A published record to mark ADMITTED (only while `holder`/`claim_epoch` still hold the claim).
+
+    `place` is the `(topic, partition)` the record landed in, when the caller knows it (the publisher
+    always does): then a confirm whose every update hit its row needs no read-back to raise the
+    partition marks. Without it the rows are read back for their partition.
+    """
 
     key: AdmissionKey
     holder: str
     claim_epoch: int
     offset: int
     receipt_id: str
+    place: tuple[str, int] | None = None
 
 
 _TABLES = TableSet(_METADATA, "IG")
@@ -150,18 +175,77 @@ def _insert(engine: Engine, table: Table) -> Any:
     raise FailClosed(STATE_STORE_FAILED, f"IG tables do not support dialect {dialect!r}")
 
 
+@contextmanager
+def _write(engine: Engine, *, durable: bool) -> Iterator[Connection]:
+    """One write transaction; on SQLite committed FULL (`durable`) or NORMAL (see the module docstring).
+
+    The pragma runs before the transaction's first statement (the driver opens the transaction at the
+    first write), and is set on every transaction because pooled connections keep the last setting.
+    """
+    with engine.begin() as connection:
+        if engine.dialect.name == "sqlite":
+            connection.exec_driver_sql(_SYNC_FULL if durable else _SYNC_NORMAL)
+        yield connection
+
+
+def _executemany(connection: Connection, statement: Any, rows: Sequence[Mapping[str, Any]]) -> Any:
+    """Run `statement` once per row through the driver's executemany; returns the cursor result.
+
+    SQLAlchemy's own executemany builds every row's parameters in Python (`construct_params`, about
+    as costly per row as the SQLite work itself); here the statement is compiled once per dialect
+    and each row only fills the compiled parameter order. Only for statements whose columns need no
+    bind processing (strings and integers, as every IG column).
+    """
+    compiled = _COMPILED.get((id(statement), connection.dialect.name))
+    if compiled is None:
+        compiled = statement.compile(dialect=connection.dialect)
+        _COMPILED[(id(statement), connection.dialect.name)] = compiled
+    base = compiled.params
+    order = compiled.positiontup
+    if order is None:
+        parameters: list[Any] = [{**base, **row} for row in rows]
+    else:
+        parameters = [tuple(row[name] if name in row else base[name] for name in order) for row in rows]
+    return connection.exec_driver_sql(compiled.string, parameters)
+
+
+_COMPILED: dict[tuple[int, str], Any] = {}
+
+_SYNC_FULL = "PRAGMA synchronous = FULL"
+_SYNC_NORMAL = "PRAGMA synchronous = NORMAL"
+
+
 def _chunks(items: Sequence[Any]) -> Iterable[Sequence[Any]]:
     for start in range(0, len(items), _CHUNK):
         yield items[start : start + _CHUNK]
 
 
-def _key_clause(keys: Sequence[AdmissionKey]) -> Any:
-    columns = IG_ADMISSION.c
-    return tuple_(columns.platform_run_id, columns.event_class, columns.event_id).in_(list(keys))
+_BY_IDS = select(IG_ADMISSION).where(
+    and_(
+        IG_ADMISSION.c.platform_run_id == bindparam("run"),
+        IG_ADMISSION.c.event_class == bindparam("event_class"),
+        IG_ADMISSION.c.event_id.in_(bindparam("ids", expanding=True)),
+    )
+)
+"""Rows of one run and class by event id: a primary-key range per id on SQLite and PostgreSQL alike."""
 
 
 def _key_of(row: Any) -> AdmissionKey:
     return (str(row["platform_run_id"]), str(row["event_class"]), str(row["event_id"]))
+
+
+def _read_rows(connection: Connection, keys: Iterable[AdmissionKey]) -> dict[AdmissionKey, dict[str, Any]]:
+    """The current rows of `keys` over one connection (absent keys are left out)."""
+    groups: dict[tuple[str, str], list[str]] = {}
+    for run, event_class, event_id in keys:
+        groups.setdefault((run, event_class), []).append(event_id)
+    rows: dict[AdmissionKey, dict[str, Any]] = {}
+    for (run, event_class), ids in sorted(groups.items()):
+        for chunk in _chunks(ids):
+            parameters = {"run": run, "event_class": event_class, "ids": list(chunk)}
+            for row in connection.execute(_BY_IDS, parameters).mappings():
+                rows[_key_of(row)] = dict(row)
+    return rows
 
 
 def partition_marks(engine: Engine, partitions: Iterable[tuple[str, int]]) -> dict[tuple[str, int], int]:
@@ -219,22 +303,22 @@ def claim_batch(
         .on_conflict_do_nothing()
         .returning(columns.platform_run_id, columns.event_class, columns.event_id)
     )
-    with map_state_errors("claim IG admissions"), engine.begin() as connection:
+    with map_state_errors("claim IG admissions"), _write(engine, durable=True) as connection:
         inserted.update((str(a), str(b), str(c)) for a, b, c in connection.execute(statement, values))
-        for chunk in _chunks([request.key for request in requests]):
-            for row in connection.execute(select(IG_ADMISSION).where(_key_clause(chunk))).mappings():
-                rows[_key_of(row)] = dict(row)
+        # A key this call inserted holds exactly the values it wrote; only the others are read back.
+        rows.update(_read_rows(connection, [r.key for r in requests if r.key not in inserted]))
+    for request, row in zip(requests, values, strict=True):
+        if request.key in inserted:
+            rows[request.key] = row
     return inserted, rows
 
 
 def admission_rows(engine: Engine, keys: Sequence[AdmissionKey]) -> dict[AdmissionKey, dict[str, Any]]:
     """The current rows of `keys` (absent keys are left out)."""
-    rows: dict[AdmissionKey, dict[str, Any]] = {}
+    if not keys:
+        return {}
     with map_state_errors("read IG admissions"), engine.connect() as connection:
-        for chunk in _chunks(list(keys)):
-            for row in connection.execute(select(IG_ADMISSION).where(_key_clause(chunk))).mappings():
-                rows[_key_of(row)] = dict(row)
-    return rows
+        return _read_rows(connection, keys)
 
 
 def take_over_claim(
@@ -256,7 +340,7 @@ def take_over_claim(
         )
         .values(holder=holder, claim_epoch=old_epoch + 1, claim_expires_us=expires_us)
     )
-    with map_state_errors("take over an IG claim"), engine.begin() as connection:
+    with map_state_errors("take over an IG claim"), _write(engine, durable=True) as connection:
         return int(connection.execute(statement).rowcount) == 1
 
 
@@ -264,24 +348,13 @@ def confirm_batch(engine: Engine, confirmed: Sequence[Confirmed]) -> set[Admissi
     """Mark records ADMITTED (fenced by holder + epoch) and raise the partition marks; one transaction.
 
     Returns the keys this call moved; a key left out lost its claim (another process took it over).
+    Each key's update matches at most its one row, so when the driver's summed rowcount (trusted only
+    where the dialect declares it sane) equals the number of keys, every key moved and nothing is read
+    back; otherwise the rows are read back and a row counts as moved when it carries exactly what this
+    call wrote.
     """
     if not confirmed:
         return set()
-    columns = IG_ADMISSION.c
-    update = (
-        IG_ADMISSION.update()
-        .where(
-            and_(
-                columns.platform_run_id == bindparam("k_run"),
-                columns.event_class == bindparam("k_class"),
-                columns.event_id == bindparam("k_id"),
-                columns.state == IN_FLIGHT,
-                columns.holder == bindparam("k_holder"),
-                columns.claim_epoch == bindparam("k_epoch"),
-            )
-        )
-        .values(state=ADMITTED, offset=bindparam("v_offset"), receipt_id=bindparam("v_receipt"))
-    )
     parameters = [
         {
             "k_run": item.key[0],
@@ -295,51 +368,81 @@ def confirm_batch(engine: Engine, confirmed: Sequence[Confirmed]) -> set[Admissi
         for item in confirmed
     ]
     wanted = {item.key: item for item in confirmed}
-    moved: set[AdmissionKey] = set()
     highest: dict[tuple[str, int], int] = {}
-    with map_state_errors("confirm IG admissions"), engine.begin() as connection:
-        connection.execute(update, parameters)
-        # Read back instead of trusting executemany's rowcount (drivers differ): a row is ours when it
-        # carries exactly what this call wrote.
-        for chunk in _chunks(list(wanted)):
-            for row in connection.execute(select(IG_ADMISSION).where(_key_clause(chunk))).mappings():
-                item = wanted[_key_of(row)]
+    with map_state_errors("confirm IG admissions"), _write(engine, durable=False) as connection:
+        result = _executemany(connection, _CONFIRM, parameters)
+        everyone = (
+            engine.dialect.supports_sane_multi_rowcount
+            and result.rowcount == len(wanted)
+            and all(item.place is not None for item in confirmed)
+        )
+        if everyone:
+            moved = set(wanted)
+            for item in confirmed:
+                assert item.place is not None  # checked just above
+                highest[item.place] = max(highest.get(item.place, 0), item.offset + 1)
+        else:
+            moved = set()
+            for key, row in _read_rows(connection, wanted).items():
+                item = wanted[key]
                 if (
                     row["state"] == ADMITTED
                     and row["holder"] == item.holder
                     and int(row["claim_epoch"]) == item.claim_epoch
                     and int(row["offset"]) == item.offset
                 ):
-                    moved.add(item.key)
+                    moved.add(key)
                     place = (str(row["topic"]), int(row["partition"]))
                     highest[place] = max(highest.get(place, 0), item.offset + 1)
-        marks = IG_PARTITION_MARK.c
-        for (topic, partition), confirmed_next in sorted(highest.items()):
-            connection.execute(
-                _insert(engine, IG_PARTITION_MARK)
-                .values(topic=topic, partition=partition, confirmed_next=0)
-                .on_conflict_do_nothing()
-            )
-            connection.execute(
-                IG_PARTITION_MARK.update()
-                .where(
-                    and_(
-                        marks.topic == topic,
-                        marks.partition == partition,
-                        marks.confirmed_next < confirmed_next,
-                    )
-                )
-                .values(confirmed_next=confirmed_next)
-            )
+        if highest:
+            marks = [
+                {"topic": topic, "partition": partition, "confirmed_next": confirmed_next}
+                for (topic, partition), confirmed_next in sorted(highest.items())
+            ]
+            connection.execute(_raise_marks(engine), marks)
     return moved
+
+
+_CONFIRM = (
+    IG_ADMISSION.update()
+    .where(
+        and_(
+            IG_ADMISSION.c.platform_run_id == bindparam("k_run"),
+            IG_ADMISSION.c.event_class == bindparam("k_class"),
+            IG_ADMISSION.c.event_id == bindparam("k_id"),
+            IG_ADMISSION.c.state == IN_FLIGHT,
+            IG_ADMISSION.c.holder == bindparam("k_holder"),
+            IG_ADMISSION.c.claim_epoch == bindparam("k_epoch"),
+        )
+    )
+    .values(state=ADMITTED, offset=bindparam("v_offset"), receipt_id=bindparam("v_receipt"))
+)
+
+
+def _raise_marks(engine: Engine) -> Any:
+    """Upsert of one partition mark that only ever raises it (one statement, executemany'd)."""
+    statement = _insert(engine, IG_PARTITION_MARK)
+    marks = IG_PARTITION_MARK.c
+    return statement.on_conflict_do_update(
+        index_elements=[marks.topic, marks.partition],
+        set_={"confirmed_next": statement.excluded.confirmed_next},
+        where=marks.confirmed_next < statement.excluded.confirmed_next,
+    )
 
 
 def index_receipts(engine: Engine, rows: Sequence[Mapping[str, Any]]) -> None:
     """Insert receipt index rows (idempotent: an existing receipt id is left as it is)."""
     if not rows:
         return
-    with map_state_errors("index IG receipts"), engine.begin() as connection:
-        connection.execute(_insert(engine, IG_RECEIPTS).on_conflict_do_nothing(), [dict(row) for row in rows])
+    with map_state_errors("index IG receipts"), _write(engine, durable=False) as connection:
+        _executemany(connection, _INDEX[engine.dialect.name], rows)
+
+
+_INDEX = {
+    "sqlite": sqlite.insert(IG_RECEIPTS).on_conflict_do_nothing(),
+    "postgresql": postgresql.insert(IG_RECEIPTS).on_conflict_do_nothing(),
+}
+"""The receipt-index insert per dialect, built once (`_executemany` caches its compiled form)."""
 
 
 def receipt_row(engine: Engine, receipt_id: str) -> dict[str, Any] | None:
