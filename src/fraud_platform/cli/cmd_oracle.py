@@ -25,6 +25,7 @@ from fraud_platform.cli.options import (
 from fraud_platform.cli.output import Output
 from fraud_platform.cli.parsing import comma_list
 from fraud_platform.cli.runner import CheckFailed, run_command
+from fraud_platform.config import role_credentials
 from fraud_platform.core.errors import FailClosed
 from fraud_platform.oracle import (
     DEFAULT_ROLE,
@@ -47,7 +48,9 @@ from fraud_platform.oracle import (
     rollback_pointer,
     set_pointer,
 )
+from fraud_platform.oracle.pointer import MoveGate
 from fraud_platform.substrate import telemetry
+from fraud_platform.substrate.factory import open_object_store
 
 NAME = "oracle"
 app = typer.Typer(no_args_is_help=True)
@@ -292,11 +295,44 @@ def pointer_show(
     run_command(json_mode, body)
 
 
+_SHADOW_READER = "auditor"  # reads evidence/ only (bootstrap/roles.py): the shadow document
+
+
+def _shadow_gate(runtime: OracleRuntime, shadow_id: str) -> MoveGate:
+    """`--require-shadow`: allow the move only onto the right-hand root of a passing shadow."""
+    from fraud_platform.oracle.shadow_gate import require_shadow
+
+    store = open_object_store(role_credentials(runtime.profile, _SHADOW_READER))
+    evidence_bucket = runtime.profile.object_store.evidence_bucket
+
+    def gate(pack_root: str, scenario_id: str, oracle_pack_id: str) -> None:
+        require_shadow(
+            store,
+            evidence_bucket,
+            shadow_id,
+            profile=runtime.profile.profile,
+            rehearsal=runtime.profile.rehearsal,
+            pack_root=pack_root,
+            scenario_id=scenario_id,
+            oracle_pack_id=oracle_pack_id,
+        )
+
+    return gate
+
+
 @pointer_app.command("set")
 def pointer_set(
     root: RootOption,
     scenario_id: ScenarioIdOption,
     run: FactRunOption = None,
+    require_shadow: Annotated[
+        str | None,
+        typer.Option(
+            "--require-shadow",
+            metavar="PLATFORM_RUN_ID",
+            help="Move only if this shadow (its right-hand run id, from `fp run shadow`) passed for --root.",
+        ),
+    ] = None,
     profile: ProfileOption = _LOCAL,
     role: RoleOption = DEFAULT_ROLE,
     json_mode: JsonFlag = False,
@@ -312,8 +348,12 @@ def pointer_set(
             PackRoot.parse(root).uri,
             scenario_id,
             runtime.checked_pack_id,
+            gate=_shadow_gate(runtime, require_shadow) if require_shadow is not None else None,
         )
-        out.result(_moved(runtime, move, run))
+        payload = _moved(runtime, move, run)
+        if require_shadow is not None:
+            payload["shadow"] = require_shadow
+        out.result(payload)
 
     run_command(json_mode, body)
 

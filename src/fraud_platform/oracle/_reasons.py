@@ -29,6 +29,7 @@ __all__ = [
     "POINTER_NO_PREVIOUS",
     "SCENARIO_NOT_IN_WORLD",
     "SEAL_CONFLICT",
+    "SHADOW_REQUIRED",
     "STREAM_VIEW_INCONSISTENT",
     "STREAM_VIEW_MISSING",
     "STREAM_VIEW_PARTS_MISSING",
@@ -168,4 +169,9 @@ POINTER_CONFLICT = reason(
 )
 POINTER_NO_PREVIOUS = reason(
     "POINTER_NO_PREVIOUS", "the Oracle root pointer has no earlier entry to roll back to", owner=_OWNER
+)
+SHADOW_REQUIRED = reason(
+    "SHADOW_REQUIRED",
+    "`--require-shadow`: no passing shadow, both runs committed, names this root, scenario and pack",
+    owner=_OWNER,
 )

@@ -30,6 +30,7 @@ from fraud_platform.substrate._reasons import OBJECT_CAS_CONFLICT, OBJECT_MISSIN
 from fraud_platform.substrate.objectstore.port import ObjectStore, S3Location
 
 __all__ = [
+    "MoveGate",
     "PackChecker",
     "PointerEntry",
     "PointerMove",
@@ -45,6 +46,10 @@ _PROFILE = re.compile(r"^[a-z][a-z0-9_]*$")
 
 # Checks a pack root for a scenario and returns its oracle_pack_id, or raises the check's FailClosed.
 PackChecker = Callable[[str, str], str]
+
+# Allows a set onto (pack_root, scenario_id, oracle_pack_id) or raises FailClosed; `--require-shadow`
+# is one (oracle/shadow_gate.py). Called after the pack check, before the pointer is touched.
+MoveGate = Callable[[str, str, str], None]
 
 
 class PointerEntry(StrictModel):
@@ -130,11 +135,14 @@ def set_pointer(
     check: PackChecker,
     *,
     clock: Clock | None = None,
+    gate: MoveGate | None = None,
 ) -> PointerMove:
-    """Point `profile` at a pack that passes the consumer check; a no-op when it already does."""
+    """Point `profile` at a pack that passes the consumer check (and `gate`); a no-op when it already does."""
     pack_root = PackRoot.parse(pack_root).uri
     current = _current_with_history(store, bucket, profile)
     oracle_pack_id = check(pack_root, scenario_id)
+    if gate is not None:
+        gate(pack_root, scenario_id, oracle_pack_id)
     entry, etag = current if current is not None else (None, None)
     if entry is not None and (entry.pack_root, entry.scenario_id, entry.oracle_pack_id) == (
         pack_root,
