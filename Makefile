@@ -6,6 +6,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 BENCH ?=
 PYTEST_ARGS ?=
+DEMO_ARGS ?=
 
 .PHONY: venv demo test test-unit lint bench clean
 
@@ -18,7 +19,7 @@ $(STAMP): pyproject.toml
 venv: $(STAMP)
 
 demo: $(STAMP)
-	$(BIN)/python -m fraud_platform.operate.demo
+	$(BIN)/python -m fraud_platform.operate.demo $(DEMO_ARGS)
 
 test: $(STAMP)
 	$(BIN)/python -m pytest $(PYTEST_ARGS)

@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import json
+import os
+import sys
+import webbrowser
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -21,20 +25,34 @@ from fraud_platform.cli.runner import CheckFailed, run_command
 from fraud_platform.config import LOCAL_PARITY, fp_home, load_profile, role_credentials
 from fraud_platform.obs._reasons import RECONCILIATION_FAILED
 from fraud_platform.obs.logging import bind_run, configure_logging
+from fraud_platform.operate._reasons import STATEMENT_UNPROVEN
 from fraud_platform.operate.context import OperateContext
 from fraud_platform.operate.evidence_listing import aws_cli_hint, list_run_evidence
 from fraud_platform.operate.gitrev import git_revision
 from fraud_platform.operate.lane import run_lane, verify_run
 from fraud_platform.operate.lane.ladder import run_ladder
+from fraud_platform.operate.lane.report_file import fetch_report
+from fraud_platform.operate.lane.shadow import run_shadow
 from fraud_platform.operate.manifest import read_run_manifest
 from fraud_platform.operate.preflight import run_preflight
 from fraud_platform.operate.runs import new_run, record_telemetry
+from fraud_platform.operate.teardown import (
+    TABLE_COLUMNS,
+    SweepOutcome,
+    TeardownOutcome,
+    open_site,
+    sweep,
+    teardown_run,
+)
 from fraud_platform.substrate.factory import open_object_store
 
 NAME = "run"
 app = typer.Typer(no_args_is_help=True)
 
 _EVIDENCE_READER = "auditor"  # reads evidence/ only, writes nothing (bootstrap/roles.py)
+# `fp run verify` re-reads the pack and IG's receipts too: the reporter reads both buckets, writes
+# only under evidence/runs/ (and verify writes nothing).
+_VERIFY_READER = "reporter"
 _COMPONENT = "operate"
 
 
@@ -205,6 +223,61 @@ def lane_command(
     run_command(json_mode, body)
 
 
+_SHADOW_COLUMNS = ("left_admitted", "right_admitted", "in_both", "differences")
+
+
+@app.command("shadow")
+def shadow_command(
+    left_root: Annotated[str, typer.Option("--left-root", metavar="S3_URI", help="Reference pack root.")],
+    right_root: Annotated[
+        str, typer.Option("--right-root", metavar="S3_URI", help="Candidate pack root (the pointer's next).")
+    ],
+    events_per_output: Annotated[
+        int, typer.Option("--events-per-output", metavar="N", min=1, help="Cap of events per output.")
+    ],
+    scenario_id: Annotated[
+        str | None,
+        typer.Option(
+            "--scenario-id", metavar="SCENARIO_ID", help="Scenario of both runs (default: the pointer's)."
+        ),
+    ] = None,
+    outputs: OutputsOption = None,
+    profile: ProfileOption = LOCAL_PARITY,
+    json_mode: JsonFlag = False,
+    rehearsal: RehearsalFlag = False,
+) -> None:
+    """Run the lane from two roots (pointer untouched) and compare what they admitted; exit 2 unless identical."""
+
+    def body(out: Output) -> None:
+        configure_logging(_COMPONENT, None, _log_path())
+        result = run_shadow(
+            load_profile(profile, rehearsal=True if rehearsal else None),
+            left_root=left_root,
+            right_root=right_root,
+            events_per_output=events_per_output,
+            logs=fp_home() / "logs" / "shadow",
+            outputs=comma_list(outputs),
+            scenario_id=scenario_id,
+            git_revision=git_revision(),
+            step=out.info,
+        )
+        payload = result.to_json()
+        if not json_mode:
+            out.table(
+                f"shadow {payload['left_run']} vs {payload['right_run']}: {payload['verdict']}",
+                ["output", *_SHADOW_COLUMNS],
+                [[name, *(row[c] for c in _SHADOW_COLUMNS)] for name, row in payload["compared"].items()],
+            )
+            for d in result.record.differences:
+                out.info(f"  {d.kind} {d.output_id} {d.subject}: left {d.left} right {d.right}")
+            out.info(f"  evidence  {result.evidence}")
+        if not result.ok:
+            raise CheckFailed(result.record.code, payload)
+        out.result(payload if json_mode else _summary({k: v for k, v in payload.items() if k != "compared"}))
+
+    run_command(json_mode, body)
+
+
 def _rung_list(text: str) -> list[int]:
     try:
         rungs = [int(item) for item in comma_list(text) or []]
@@ -290,23 +363,126 @@ def ladder_command(
 def verify_command(
     platform_run_id: Annotated[str, typer.Argument(metavar="PLATFORM_RUN_ID", help="The run to verify.")],
     profile: ProfileOption = LOCAL_PARITY,
-    role: RoleOption = _EVIDENCE_READER,
+    role: RoleOption = _VERIFY_READER,
     json_mode: JsonFlag = False,
     rehearsal: RehearsalFlag = False,
 ) -> None:
-    """Re-read a run's closure bundle: every sha256 in run_completed.json, then the counters; exit 2 if not PASS."""
+    """Re-read a run's bundle (every sha256), the counters and the four statements; exit 2 if not PASS.
+
+    With --json, one line per statement, then the summary line last.
+    """
 
     def body(out: Output) -> None:
         with _context(profile, rehearsal, platform_run_id, reader_role=role) as ctx:
-            result = verify_run(ctx.store, ctx.evidence_bucket, platform_run_id, profile=ctx.profile.profile)
-        if not json_mode:
+            result = verify_run(
+                ctx.store,
+                ctx.evidence_bucket,
+                platform_run_id,
+                profile=ctx.profile.profile,
+                object_bucket=ctx.profile.object_store.object_store_bucket,
+            )
+        if json_mode:
+            for statement in result.statements:
+                sys.stdout.write(json.dumps(statement.to_json(), sort_keys=True) + "\n")
+        else:
             out.info(
                 f"{platform_run_id}: {result.verdict} ({result.files_checked} files, every sha256 checked)"
+            )
+            out.table(
+                "acceptance statements (re-checked from their evidence)",
+                ["statement", "holds", "evidence"],
+                [[s.key, "yes" if s.holds else "NO", s.evidence] for s in result.statements],
             )
             for problem in result.problems:
                 out.info(f"  problem: {problem}")
         if not result.ok:
-            raise CheckFailed(str(RECONCILIATION_FAILED), result.to_json())
+            code = RECONCILIATION_FAILED if result.statements_hold else STATEMENT_UNPROVEN
+            raise CheckFailed(str(code), result.to_json())
         out.result(result.to_json())
+
+    run_command(json_mode, body)
+
+
+def _has_display() -> bool:
+    """Whether a graphical browser can open: on Linux with no display, `webbrowser` would fall back
+    to a console browser that takes over the terminal, so the path is printed instead."""
+    return not sys.platform.startswith("linux") or bool(
+        os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY")
+    )
+
+
+@app.command("report")
+def report_command(
+    platform_run_id: Annotated[str, typer.Argument(metavar="PLATFORM_RUN_ID", help="The run to report.")],
+    out_path: Annotated[
+        Path | None,
+        typer.Option(
+            "--out", metavar="PATH", help="Where to write the page (default $FP_HOME/reports/RUN.html)."
+        ),
+    ] = None,
+    open_page: Annotated[
+        bool, typer.Option("--open", metavar="", help="Open the page in a web browser.")
+    ] = False,
+    profile: ProfileOption = LOCAL_PARITY,
+    role: RoleOption = _EVIDENCE_READER,
+    json_mode: JsonFlag = False,
+    rehearsal: RehearsalFlag = False,
+) -> None:
+    """Fetch the run's report page from its bundle (sha256 checked against run_completed.json), print its path."""
+
+    def body(out: Output) -> None:
+        target = (out_path or fp_home() / "reports" / f"{platform_run_id}.html").resolve()
+        with _context(profile, rehearsal, platform_run_id, reader_role=role) as ctx:
+            digest = fetch_report(ctx.store, ctx.evidence_bucket, platform_run_id, target)
+        opened = open_page and _has_display() and webbrowser.open(target.as_uri())
+        if not json_mode:
+            out.info(str(target))
+            if open_page and not opened:
+                out.info("  no browser could be started here: open the path above")
+        out.result(
+            {"platform_run_id": platform_run_id, "report": str(target), "sha256": digest, "opened": opened}
+        )
+
+    run_command(json_mode, body)
+
+
+@app.command("teardown")
+def teardown_command(
+    platform_run_id: Annotated[
+        str | None, typer.Option("--run", metavar="PLATFORM_RUN_ID", help="The finished run to tear down.")
+    ] = None,
+    all_transient: Annotated[
+        bool,
+        typer.Option(
+            "--all-transient", metavar="", help="Every finished run with transient data, and _tmp/."
+        ),
+    ] = False,
+    dry_run: Annotated[
+        bool, typer.Option("--dry-run", metavar="", help="Print the plan; delete and write nothing.")
+    ] = False,
+    profile: ProfileOption = LOCAL_PARITY,
+    json_mode: JsonFlag = False,
+    rehearsal: RehearsalFlag = False,
+) -> None:
+    """Remove finished runs' transient data (never oracle-store/, evidence/, pointers/); write teardown_proof.json."""
+    if (platform_run_id is None) == (not all_transient):
+        raise typer.BadParameter("give exactly one of --run PLATFORM_RUN_ID and --all-transient")
+
+    def body(out: Output) -> None:
+        configure_logging(_COMPONENT, platform_run_id, _log_path())
+        loaded = load_profile(profile, rehearsal=True if rehearsal else None)
+        with open_site(loaded) as site:
+            if platform_run_id is not None:
+                result: TeardownOutcome | SweepOutcome = teardown_run(site, platform_run_id, dry_run=dry_run)
+            else:
+                result = sweep(site, dry_run=dry_run)
+        if not json_mode:
+            out.table(f"teardown{' (dry run)' if dry_run else ''}", TABLE_COLUMNS, result.rows())
+            for line in result.notes():
+                out.info(line)
+        payload = result.to_json()
+        if not result.ok:
+            raise CheckFailed(result.code, payload)
+        out.result(payload if json_mode else _summary(payload))
 
     run_command(json_mode, body)

@@ -16,6 +16,7 @@ from fraud_platform.cli.runner import CheckFailed, run_command
 from fraud_platform.config import LOCAL_PARITY, fp_home, load_profile
 from fraud_platform.config.service_tokens import service_token
 from fraud_platform.obs.logging import bind_run, configure_logging
+from fraud_platform.obs.telemetry import TelemetryRecorder, rollup_telemetry
 from fraud_platform.wsp import DEFAULT_BATCH_SIZE, WSP_ROLE, Outcome, StreamOptions, WspRuntime
 from fraud_platform.wsp.handle import Handled
 from fraud_platform.wsp.stream import ProgressFn
@@ -56,6 +57,17 @@ def _payload(platform_run_id: str, handled: Handled) -> dict[str, Any]:
     }
 
 
+def _record_telemetry(runtime: WspRuntime, platform_run_id: str) -> None:
+    """Write what this process moved (S3 view reads, facts) as the run's telemetry part, `component: wsp`.
+
+    One process serves one run, so its process counters are the run's; the lane adds this part to its
+    own cost (`operate.lane.child_telemetry`). A WSP killed before this point leaves no part.
+    """
+    evidence_bucket = runtime.profile.object_store.evidence_bucket
+    TelemetryRecorder(runtime.store, evidence_bucket, platform_run_id, _COMPONENT).record(_COMPONENT)
+    rollup_telemetry(runtime.store, evidence_bucket, platform_run_id)
+
+
 @app.command("consume")
 def consume_command(
     platform_run_id: PlatformRunIdOption,
@@ -91,6 +103,7 @@ def consume_command(
             _bars(out) as bars,
         ):
             report = runtime.consume(platform_run_id, options, once=once, progress=bars)
+            _record_telemetry(runtime, platform_run_id)
         for item in report.handled:
             out.info(f"{item.outcome} {item.message_id} ({item.platform_run_id}) {item.code}")
         ready = report.ready

@@ -30,12 +30,24 @@ from fraud_platform.config.schema import Profile
 from fraud_platform.core.errors import FailClosed
 from fraud_platform.core.reasons import ReasonCode
 
-__all__ = ["SR_PAUSE_ENV", "SR_PAUSE_POINTS", "PausePoint", "pause_hook", "sr_pause"]
+__all__ = [
+    "LANE_PAUSE_ENV",
+    "LANE_PAUSE_POINTS",
+    "SR_PAUSE_ENV",
+    "SR_PAUSE_POINTS",
+    "PausePoint",
+    "pause_hook",
+    "sr_pause",
+]
 
 _HOLD_POLL_S = 0.02
 SR_PAUSE_ENV = "FP_TEST_SR_PAUSE_AT"
 SR_PAUSE_POINTS = ("before_evidence", "after_facts_view", "after_status_ready")
 """The SR commit points a driver can be paused at (the names of `fraud_platform.sr.decide`'s hooks)."""
+LANE_PAUSE_ENV = "FP_TEST_LANE_PAUSE_AT"
+LANE_PAUSE_POINTS = ("before_commit",)
+"""`fp run lane`'s pause points: `before_commit` is after the daemons stopped and the run was reconciled,
+before the closure bundle is written (a lane killed there leaves the run uncommitted)."""
 
 
 @dataclass(frozen=True)

@@ -14,7 +14,10 @@ Validation: the client wheel ships no JSON Schema file (only models generated fr
 schema URLs of spec 2-0-2), so :func:`validate_event` re-builds the serialised JSON through those
 generated models, whose validators enforce the spec's rules (UUID run id, ISO-8601 event time with a
 time part, the event-type enum), checks the spec's required fields and the `_producer`/`_schemaURL` of
-every facet, and demands that the rebuilt event serialises to the same JSON.
+every facet, and demands that the rebuilt event serialises to the same JSON. No installable package
+ships `OpenLineage.json` either (checked: the openlineage-python 1.54.0 wheel and 1.39.0 sdist,
+openlineage-integration-common 1.54.0, which ships only its own facet schemas, openlineage-airflow
+1.41.0 and openlineage-dbt 1.54.0; the npm registry has no OpenLineage package).
 
 Transport: :func:`send_events` posts through the client's HTTP transport when the profile names an
 endpoint (`lineage.openlineage_url`); a refusal is `LINEAGE_SEND_FAILED` (transient).

@@ -60,3 +60,53 @@ LANE_FAILED = reason(
     "a step of `fp run lane` failed before the closure bundle (pack check, SR not READY, WSP result)",
     owner="operate",
 )
+STATEMENT_UNPROVEN = reason(
+    "STATEMENT_UNPROVEN",
+    "an acceptance statement of a run's closure bundle does not hold when re-checked from its evidence",
+    owner="operate",
+)
+SHADOW_MISMATCH = reason(
+    "SHADOW_MISMATCH",
+    "the two runs of `fp run shadow` admitted different events, payloads, per-key order or decisions",
+    owner="operate",
+)
+TEARDOWN_PROTECTED_PREFIX = reason(
+    "TEARDOWN_PROTECTED_PREFIX",
+    "teardown refused a delete outside the transient prefixes (oracle-store/, evidence/, pointers/ never)",
+    owner="operate",
+)
+TEARDOWN_RUN_UNFINISHED = reason(
+    "TEARDOWN_RUN_UNFINISHED",
+    "the run has no run_completed.json: an unfinished run's transient data is not torn down",
+    owner="operate",
+)
+TEARDOWN_DRIFT = reason(
+    "TEARDOWN_DRIFT",
+    "transient data of a finished run appeared that the run's stored teardown plan does not list",
+    owner="operate",
+)
+TEARDOWN_INCOMPLETE = reason(
+    "TEARDOWN_INCOMPLETE",
+    "after teardown the run still has transient data that should have been removed",
+    owner="operate",
+)
+TEARDOWN_GROUP_KEPT = reason(
+    "TEARDOWN_GROUP_KEPT",
+    "a consumer group could not be deleted (the broker refused or lacks DeleteGroups); proof records it",
+    owner="operate",
+)
+TEARDOWN_TOPIC_RETAINED = reason(
+    "TEARDOWN_TOPIC_RETAINED",
+    "topic records of the run stay until the topic's retention expires them (topics are shared by runs)",
+    owner="operate",
+)
+TEARDOWN_KEPT_FOR_VERIFY = reason(
+    "TEARDOWN_KEPT_FOR_VERIFY",
+    "run data that `fp run verify` re-reads is kept by teardown so the run still verifies",
+    owner="operate",
+)
+TEARDOWN_VERSIONS_RETAINED = reason(
+    "TEARDOWN_VERSIONS_RETAINED",
+    "the bucket keeps versions: removed objects stay as noncurrent versions until expired or purged",
+    owner="operate",
+)

@@ -1,53 +1,58 @@
-"""`make demo`: what exists so far, end to end, on the local substrates, in about a minute.
+"""`make demo`: the whole lane on local substrates, from an empty FP_HOME to a verified PASS.
 
-Start SeaweedFS + tansu in a demo FP_HOME, bootstrap roles and posture, mint a run, verify the
-posture as evidence of that run, preflight it, take a synthetic world to SR READY, stream it through
-`fp ig serve` with `fp wsp consume --once` (200 events per output, counts reconciled against the
-topics by an independent consumer), emit lifecycle facts for a `demo` component, read the
-facts back from the audit topic, write the run's telemetry, list its evidence, and stop the
-substrates it started (always, in a `finally`). Exit 0 when every step passed, 2 on a refusal.
+Start SeaweedFS + tansu in a demo FP_HOME (unless they already run there), bootstrap roles and
+posture, mint a run and prove the posture for it, take a synthetic world through land, seal, sort
+and pointer set, then run the commands an operator would type, as real child processes whose output
+goes straight to the terminal: `fp run lane --run ID --events-per-output 200` (preflight, IG and WSP
+supervised, SR READY, reconciliation, closure bundle), `fp run verify ID` and `fp run report ID`
+(the page, checked by its SHA-256, written under `$FP_HOME/reports/`). The demo prints the verdict,
+the evidence URI and the report's local path, and stops the substrates it started (always, in a
+`finally`). Exit 0 only when the verdict is PASS and verify agrees; 2 otherwise.
 
-The demo FP_HOME is `./.fp-home/demo` unless FP_HOME names another directory; the default home
-(`~/.fraud-platform`) is never used, so a demo cannot disturb a real set-up.
+The lane, verify and report run as the CLI rather than in-process so there is one code path (the
+demo shows exactly what `fp run lane` prints) and the lane's telemetry counts the lane only, not the
+demo's set-up traffic. Every step converges, so a second demo in the same FP_HOME mints a new run on
+the same pack. The demo FP_HOME is `./.fp-home/demo` unless FP_HOME names another directory; the
+default home (`~/.fraud-platform`) is never used, so a demo cannot disturb a real set-up.
 """
 
 from __future__ import annotations
 
+import argparse
 import logging
+import os
+import subprocess
 import sys
-import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TypeVar
 
 from rich.console import Console
 from rich.panel import Panel
-from rich.table import Table
 
 from fraud_platform.bootstrap import ApplyResult, BootstrapPorts, apply_bootstrap, verify_bootstrap
-from fraud_platform.config import Profile, fp_home, kafka_settings, load_profile
+from fraud_platform.config import Profile, fp_home, load_profile
 from fraud_platform.core.errors import FailClosed, PlatformError, TransientError
 from fraud_platform.core.time import Clock, SystemClock
-from fraud_platform.eb.topics import AUDIT_TOPIC
-from fraud_platform.obs.facts import parse_fact
+from fraud_platform.obs.closure import read_commit
 from fraud_platform.obs.logging import bind_run, configure_logging, log_event
 from fraud_platform.operate._reasons import DEMO_FAILED
 from fraud_platform.operate.context import OperateContext
-from fraud_platform.operate.demo_stream import stream_through_ig
-from fraud_platform.operate.demo_world import world_to_ready
-from fraud_platform.operate.evidence_listing import aws_cli_hint, list_run_evidence
+from fraud_platform.operate.demo_world import DEMO_FLOWS, world_to_pointer
 from fraud_platform.operate.gitrev import git_revision
-from fraud_platform.operate.preflight import run_preflight
-from fraud_platform.operate.runs import emit_lifecycle, new_run, record_telemetry
-from fraud_platform.substrate import factory, telemetry
-from fraud_platform.substrate.local import down, substrates, up
+from fraud_platform.operate.lane.report_file import REPORT_FILE
+from fraud_platform.operate.runs import new_run
+from fraud_platform.substrate.local import down, status, substrates, up
 
-__all__ = ["DEMO_HOME", "demo_home", "main", "run_demo"]
+__all__ = ["DEMO_EVENTS_PER_OUTPUT", "DEMO_HOME", "DemoOutcome", "demo_home", "main", "run_demo"]
 
 DEMO_HOME = Path(".fp-home") / "demo"
-_AUDIT_DEADLINE_S = 45.0
+DEMO_EVENTS_PER_OUTPUT = 200
 _APPLY_ATTEMPTS = 3
+_LANE_DEADLINE_S = 900.0
+_CHILD_DEADLINE_S = 180.0
 _T = TypeVar("_T")
 _log = logging.getLogger(__name__)
 
@@ -58,8 +63,25 @@ def demo_home() -> Path:
     return configured if configured != fp_home({}) else DEMO_HOME.resolve()
 
 
+@dataclass(frozen=True)
+class DemoOutcome:
+    """What the demo ended with: the run, the lane's verdict, verify's answer and where to look."""
+
+    platform_run_id: str
+    verdict: str
+    verified: bool
+    evidence: str
+    report_uri: str
+    report_path: Path
+
+    @property
+    def ok(self) -> bool:
+        return self.verdict == "PASS" and self.verified
+
+
 class _Steps:
-    """Prints one line per step (spinner while running, then a tick and the time it took)."""
+    """Numbers the demo's steps: in-process ones under a spinner, CLI children with their own output;
+    each ends with a tick (or a cross) and the time it took."""
 
     def __init__(self, console: Console, clock: Clock) -> None:
         self._console = console
@@ -81,43 +103,28 @@ class _Steps:
         self._console.print(f"[green]✓[/green] {self.number}. {title} [dim]({seconds:.1f}s)[/dim]")
         return result
 
+    def command(self, home: Path, args: list[str], deadline_s: float) -> int:
+        """Run `fp ARGS` as a child writing straight to this terminal; returns its exit code.
 
-def _read_audit_facts(profile: Profile, run_id: str, expected: set[str], clock: Clock) -> dict[str, str]:
-    """An independent consumer (fresh group, earliest offsets) polls until every expected fact arrived."""
-    consumer = factory.open_consumer(
-        kafka_settings(profile, "reporter"), f"demo-{uuid.uuid4().hex}", [AUDIT_TOPIC]
-    )
-    seen: dict[str, str] = {}
-    try:
-        deadline = clock.monotonic() + _AUDIT_DEADLINE_S
-        while expected - set(seen) and clock.monotonic() < deadline:
-            message = consumer.poll(0.5)
-            if message is None or message.key != run_id.encode("ascii"):
-                continue
-            fact = parse_fact(message.value)
-            seen[fact.event_id] = fact.family
-    finally:
-        consumer.close()
-    missing = expected - set(seen)
-    if missing:
-        raise FailClosed(
-            DEMO_FAILED, f"{len(missing)} facts not seen on {AUDIT_TOPIC} within {_AUDIT_DEADLINE_S:.0f}s"
-        )
-    return seen
-
-
-def _telemetry_table(counters: dict[str, object]) -> Table:
-    table = Table(
-        title="data movement of this run (telemetry.json)",
-        caption="S3 errors include the denials bootstrap verify provokes on purpose",
-    )
-    table.add_column("counter")
-    table.add_column("value", justify="right")
-    totals = counters.get("totals")
-    if isinstance(totals, dict):
-        for name, value in sorted(totals.items()):
-            table.add_row(str(name), f"{value:,}")
-    return table
+        No spinner here: the child draws its own progress. Its environment is the operator's plus
+        the demo home's FP_HOME and local pins, read again now (a restart may have moved a port).
+        """
+        self.number += 1
+        shown = " ".join(["fp", *args])
+        self._console.print(f"[bold cyan]▶ {self.number}. {shown}[/bold cyan]")
+        sys.stdout.flush()
+        started = self._clock.monotonic()
+        env = {**os.environ, **substrates(home).env}
+        try:
+            code = subprocess.run(
+                [sys.executable, "-m", "fraud_platform.cli", *args], env=env, timeout=deadline_s, check=False
+            ).returncode
+        except subprocess.TimeoutExpired as error:
+            raise FailClosed(DEMO_FAILED, f"`{shown}` did not finish within {deadline_s:.0f}s") from error
+        seconds = self._clock.monotonic() - started
+        mark = "[green]✓[/green]" if code == 0 else f"[red]✗ exit {code}[/red]"
+        self._console.print(f"{mark} {self.number}. {shown} [dim]({seconds:.1f}s)[/dim]")
+        return code
 
 
 def _apply_with_retry(home: Path, clock: Clock, console: Console) -> tuple[Profile, ApplyResult]:
@@ -137,26 +144,88 @@ def _apply_with_retry(home: Path, clock: Clock, console: Console) -> tuple[Profi
             console.print(
                 f"[yellow]    transient {error.code}; bringing the substrates up and retrying[/yellow]"
             )
-            up(home)
+            up(home, die_with_parent=True)
     raise AssertionError("unreachable: the last attempt returns or raises")
+
+
+def _start_unless_running(home: Path) -> bool:
+    """True when the demo started the substrates; healthy ones already there are used as they are
+    (whatever their Kafka storage: `up` would refuse a mode it was not asked for)."""
+    if status(home).healthy:
+        return False
+    return not up(home, die_with_parent=True).already_running
 
 
 @contextmanager
 def _substrates_of(home: Path, steps: _Steps, console: Console) -> Iterator[None]:
-    """Start the substrates; stop them on the way out if (and only if) this demo started them."""
-    started = steps.run(f"start SeaweedFS + tansu in {home}", lambda: up(home))
+    """Start the substrates unless they run; stop them on the way out if (and only if) the demo started them.
+
+    The ones it starts are tied to the demo process (PR_SET_PDEATHSIG), so a demo killed before its
+    `finally` still leaves nothing running.
+    """
+    started = steps.run(f"substrates up: SeaweedFS + tansu in {home}", lambda: _start_unless_running(home))
+    if not started:
+        console.print("    already running; the demo leaves them running")
     try:
         yield
     finally:
-        if started.already_running:
-            console.print("[yellow]substrates were already running before the demo; left running[/yellow]")
-        else:
+        if started:
             down(home)
-            console.print("[green]✓[/green] stopped the substrates (by PID)")
+            console.print("[green]✓[/green] stopped the substrates the demo started (by PID)")
 
 
-def run_demo(home: Path, console: Console, clock: Clock | None = None) -> str:
-    """Run every step against the substrates in `home`; returns the platform_run_id it minted."""
+def _lane_and_verify(
+    ctx: OperateContext, home: Path, run_id: str, events_per_output: int, steps: _Steps
+) -> DemoOutcome:
+    """`fp run lane`, then `fp run verify` and `fp run report` on the committed run."""
+    lane = ["run", "lane", "--run", run_id, "--events-per-output", str(events_per_output)]
+    lane_exit = steps.command(home, lane, _LANE_DEADLINE_S)
+    commit = read_commit(ctx.store, ctx.run(run_id))
+    if commit is None:
+        raise FailClosed(
+            DEMO_FAILED,
+            f"fp run lane exited {lane_exit} without committing {run_id} (its refusal is printed above)",
+            {"platform_run_id": run_id, "logs": str(home / "logs" / "lane")},
+        )
+    verdict = str(commit.document.get("summary", {}).get("verdict", "FAIL"))
+    verify_exit = steps.command(home, ["run", "verify", run_id], _CHILD_DEADLINE_S)
+    page = home / "reports" / f"{run_id}.html"
+    if steps.command(home, ["run", "report", run_id, "--out", str(page)], _CHILD_DEADLINE_S) != 0:
+        raise FailClosed(DEMO_FAILED, f"fp run report could not write the page of {run_id} (printed above)")
+    report_uri = str(commit.document.get("files", {}).get(REPORT_FILE, {}).get("uri", ""))
+    return DemoOutcome(run_id, verdict, verify_exit == 0, commit.uri, report_uri, page)
+
+
+def _closing_panel(home: Path, outcome: DemoOutcome) -> Panel:
+    style = "green" if outcome.ok else "red"
+    verified = "passes" if outcome.verified else "FAILS"
+    return Panel(
+        f"verdict   [bold {style}]{outcome.verdict}[/bold {style}]   (fp run verify {verified})\n"
+        f"run       {outcome.platform_run_id}\n"
+        f"evidence  {outcome.evidence}\n"
+        f"report    {outcome.report_path}\n"
+        f"          (from {outcome.report_uri})\n\n"
+        f"To look at the run again:\n"
+        f"  export FP_HOME={home}\n"
+        f"  fp substrate up\n"
+        f"  fp run verify {outcome.platform_run_id}\n"
+        f"  fp run evidence --run {outcome.platform_run_id}\n"
+        f"  fp substrate down\n"
+        f"Logs: {home / 'logs'}",
+        title=f"[{style}]demo {'passed' if outcome.ok else 'failed'}[/{style}]",
+        border_style=style,
+    )
+
+
+def run_demo(
+    home: Path,
+    console: Console,
+    clock: Clock | None = None,
+    *,
+    events_per_output: int = DEMO_EVENTS_PER_OUTPUT,
+    flows: int = DEMO_FLOWS,
+) -> DemoOutcome:
+    """Run every step against the substrates in `home`; returns the outcome (PASS or not)."""
     clock = clock or SystemClock()
     steps = _Steps(console, clock)
     home.mkdir(parents=True, exist_ok=True)
@@ -168,10 +237,9 @@ def run_demo(home: Path, console: Console, clock: Clock | None = None) -> str:
             lambda: _apply_with_retry(home, clock, console),
         )
         console.print(f"    {applied.report['summary']}  report: {applied.path}")
-        before_run = telemetry.snapshot()
         with OperateContext(profile, clock=clock) as ctx:
             minted = steps.run(
-                "mint a platform_run_id (run.json, RUN_MINTED)",
+                "fp run new: mint a platform_run_id (run.json, RUN_MINTED)",
                 lambda: new_run(ctx, git_revision=git_revision()),
             )
             run_id = minted.platform_run_id
@@ -188,72 +256,54 @@ def run_demo(home: Path, console: Console, clock: Clock | None = None) -> str:
                 raise FailClosed(
                     DEMO_FAILED, f"bootstrap verify found violations: {verified.roles_with_violations}"
                 )
-            report = steps.run(
-                "preflight: S3, Kafka and state under each role", lambda: run_preflight(ctx, run_id)
-            )
-            console.print(f"    {len(report.checks)} checks, attempt {report.attempt}: {report.latest_uri}")
-            if not report.ok:
-                failed = ", ".join(f"{c.name}/{c.role}={c.code}" for c in report.failed)
-                raise FailClosed(DEMO_FAILED, f"preflight failed: {failed}")
-            ready = world_to_ready(profile, home, run_id, steps, console)
-            if ready.message_id is None:
-                raise FailClosed(DEMO_FAILED, f"SR did not publish READY: {ready.state}")
-            stream_through_ig(profile, substrates(home).env, run_id, home / "logs", steps, console)
-            lifecycle = steps.run(
-                "lifecycle facts for component `demo` (STARTED, READY, STOPPED)",
-                lambda: [
-                    emit_lifecycle(ctx, run_id, "demo", stage) for stage in ("started", "ready", "stopped")
-                ],
-            )
-            expected = {minted.fact.event_id, report.fact.event_id, *(fact.event_id for fact in lifecycle)}
-            seen = steps.run(
-                f"read the facts back from {AUDIT_TOPIC} (independent consumer)",
-                lambda: _read_audit_facts(profile, run_id, expected, clock),
-            )
-            console.print(
-                f"    {len(seen)} facts of this run on the audit topic: {sorted(set(seen.values()))}"
-            )
-            recorded = steps.run(
-                "telemetry: S3 and Kafka traffic of this run",
-                lambda: record_telemetry(ctx, run_id, "demo", baseline=before_run),
-            )
-            console.print(_telemetry_table(recorded.rollup["counters"]))
-            objects = list_run_evidence(ctx, run_id)
-            prefix = ctx.run(run_id).prefix
-            table = Table(title=f"evidence under {prefix.uri}")
-            table.add_column("object")
-            table.add_column("bytes", justify="right")
-            for item in objects:
-                table.add_row(item.key.removeprefix(prefix.key), f"{item.size:,}")
-            console.print(table)
-            hint = aws_cli_hint(ctx, run_id)
-        log_event(_log, "demo_finished", platform_run_id=run_id, evidence_objects=len(objects))
-    console.print(
-        Panel(
-            f"Evidence stays in {home / 'seaweedfs'}; to look at it again:\n"
-            f"  export FP_HOME={home}\n"
-            f"  fp substrate up && fp run evidence --run {run_id}\n"
-            f"  {hint}   (operator keys: $FP_HOME/credentials/roles.json)\n"
-            f"  fp substrate down\n"
-            f"Logs: {home / 'logs'}",
-            title="[green]demo passed[/green]",
-            border_style="green",
+            world_to_pointer(profile, home, steps, console, flows=flows)
+            outcome = _lane_and_verify(ctx, home, run_id, events_per_output, steps)
+        log_event(
+            _log,
+            "demo_finished",
+            platform_run_id=run_id,
+            verdict=outcome.verdict,
+            verified=outcome.verified,
+            report=str(outcome.report_path),
         )
+    console.print(_closing_panel(home, outcome))
+    return outcome
+
+
+def _arguments(argv: Sequence[str] | None) -> argparse.Namespace:
+    """The two sizes a smaller demo may change (tests use a small world and cap); defaults are `make demo`'s."""
+    parser = argparse.ArgumentParser(
+        prog="python -m fraud_platform.operate.demo",
+        description="`make demo`: the whole lane on local substrates, verified.",
     )
-    return run_id
+    parser.add_argument("--events-per-output", type=int, default=DEMO_EVENTS_PER_OUTPUT, metavar="N")
+    parser.add_argument("--flows", type=int, default=DEMO_FLOWS, metavar="N")
+    arguments = parser.parse_args(argv)
+    if arguments.events_per_output < 1 or arguments.flows < 1:
+        parser.error("--events-per-output and --flows must be positive")
+    return arguments
 
 
-def main() -> None:
-    """Entry point of `python -m fraud_platform.operate.demo`: exit 0 on success, 2 on a refusal."""
+def main(argv: Sequence[str] | None = None) -> None:
+    """Entry point of `python -m fraud_platform.operate.demo`: exit 0 on a verified PASS, 2 otherwise."""
+    arguments = _arguments(argv)
     console = Console(highlight=False)
     clock = SystemClock()
     started = clock.monotonic()
     try:
-        run_demo(demo_home(), console, clock)
+        outcome = run_demo(
+            demo_home(),
+            console,
+            clock,
+            events_per_output=arguments.events_per_output,
+            flows=arguments.flows,
+        )
     except PlatformError as error:
         console.print(f"[red]demo failed[/red]: [bold]{error.code}[/bold] {error.detail}")
         sys.exit(2)
     console.print(f"[dim]total {clock.monotonic() - started:.0f}s[/dim]")
+    if not outcome.ok:
+        sys.exit(2)
 
 
 if __name__ == "__main__":

@@ -1,7 +1,9 @@
-"""The demo's main job: a synthetic world through the Oracle Store to READY on the control topic.
+"""The demo's Oracle leg: a synthetic world landed, sealed, sorted and pointed at, ready for the lane.
 
-Each step runs under the role that owns it in production (lander lands and seals, sorter builds the
-stream views, SR submits), so the demo also shows the least-privilege posture holding end to end.
+Each step runs under the role that owns it in production (lander lands, seals and sets the pointer,
+sorter builds the stream views), so the demo also shows the least-privilege posture holding. Every
+step is idempotent (same seed, same world, same bytes), so a second demo in the same FP_HOME reuses
+the world, the pack and the views and leaves the pointer where it was.
 """
 
 from __future__ import annotations
@@ -25,15 +27,14 @@ from fraud_platform.oracle import (
 )
 from fraud_platform.oracle.layout import default_root_uri
 from fraud_platform.oracle.sort import sort_stream_views
-from fraud_platform.sr.outcome import RunRequest
-from fraud_platform.sr.runtime import SrRuntime
 from fraud_platform.substrate.factory import open_object_store
 from fraud_platform.substrate.telemetry import snapshot
 
-__all__ = ["DEMO_FLOWS", "DEMO_SCENARIO", "WorldToReady", "world_to_ready"]
+__all__ = ["DEMO_FLOWS", "DEMO_SCENARIO", "DEMO_SEED", "PointedPack", "world_to_pointer"]
 
 DEMO_SCENARIO = "baseline_v1"
 DEMO_FLOWS = 2000
+DEMO_SEED = 42
 _T = TypeVar("_T")
 
 
@@ -42,32 +43,25 @@ class _StepRunner(Protocol):
 
 
 @dataclass(frozen=True)
-class WorldToReady:
-    """Where the world went and what SR published."""
+class PointedPack:
+    """The pack the profile's Oracle pointer names once the leg is done."""
 
     pack_root: str
-    scenario_run_id: str
-    state: str
-    message_id: str | None
+    oracle_pack_id: str
     views: int
+    view_rows: int
+    pointer_moved: bool
 
 
-def _run_key(platform_run_id: str, engine_run_id: str) -> str:
-    """SR's idempotency key: one scenario run per demo run. SR binds a key to the platform run that
-    first used it, so a key without the platform run id would refuse every later demo in the same
-    FP_HOME (same seed, same world) with PLATFORM_RUN_MISMATCH."""
-    return f"demo|{platform_run_id}|{engine_run_id}|{DEMO_SCENARIO}"
-
-
-def world_to_ready(
-    profile: Profile, home: Path, platform_run_id: str, steps: _StepRunner, console: Console
-) -> WorldToReady:
-    """synth → land → seal → sort → pointer → SR submit; every step idempotent, so reruns converge."""
+def world_to_pointer(
+    profile: Profile, home: Path, steps: _StepRunner, console: Console, *, flows: int = DEMO_FLOWS
+) -> PointedPack:
+    """synth → land → seal → sort → pointer set; reruns converge on the same pack."""
     world = steps.run(
-        f"engine synth: a sealed synthetic world ({DEMO_FLOWS:,} flows, seed 42)",
-        lambda: synthesize_world(home / "worlds", seed=42, scenario_id=DEMO_SCENARIO, flows=DEMO_FLOWS),
+        f"engine synth: a sealed synthetic world ({flows:,} flows, seed {DEMO_SEED})",
+        lambda: synthesize_world(home / "worlds", seed=DEMO_SEED, scenario_id=DEMO_SCENARIO, flows=flows),
     )
-    console.print(f"    {world.root}  ({sum(world.rows.values()):,} rows in 11 outputs)")
+    console.print(f"    {world.root}  ({sum(world.rows.values()):,} rows in {len(world.rows)} outputs)")
     bucket = profile.object_store.object_store_bucket
     root = PackRoot.parse(default_root_uri(bucket, profile.oracle.namespace, world.engine_run_id))
     lander_creds = role_credentials(profile, "oracle_lander")
@@ -87,21 +81,13 @@ def world_to_ready(
         "oracle sort (oracle_sorter): stream views with closure receipts",
         lambda: sort_stream_views(open_object_store(sorter), sorter, root, DEMO_SCENARIO),
     )
-    console.print(
-        f"    {len(views)} views, {sum(view.rows for view in views):,} rows, raw = sorted by digest"
-    )
-    steps.run(
+    rows = sum(view.rows for view in views)
+    console.print(f"    {len(views)} views, {rows:,} rows, raw = sorted by digest")
+    moved = steps.run(
         "oracle pointer set (oracle_lander): only a pack that passes the consumer check",
         lambda: set_pointer(
             lander.store, bucket, profile.profile, root.uri, DEMO_SCENARIO, lander.checked_pack_id
         ),
     )
-    with SrRuntime.open(profile) as sr:
-        outcome = steps.run(
-            "sr submit (sr): evidence by reference, ledger, READY on fp.bus.control.v1",
-            lambda: sr.submit(RunRequest(platform_run_id, _run_key(platform_run_id, world.engine_run_id))),
-        )
-    console.print(
-        f"    {outcome.state}  scenario_run_id {outcome.scenario_run_id}  message_id {outcome.message_id}"
-    )
-    return WorldToReady(root.uri, outcome.scenario_run_id, str(outcome.state), outcome.message_id, len(views))
+    console.print(f"    {profile.profile} → {root.uri}  ({'moved' if moved.moved else 'already there'})")
+    return PointedPack(root.uri, sealed.seal.oracle_pack_id, len(views), rows, moved.moved)

@@ -43,7 +43,8 @@ pytestmark = pytest.mark.integration
 
 _FP = str(Path(sys.executable).with_name("fp"))
 _SCENARIO = "baseline_v1"
-# dev_min's list prices (config/profiles/dev_min.yaml) with a cap no real rung fits under.
+# dev_min's list prices (config/profiles/dev_min.yaml) with a cap exactly at the first rung's floor
+# (its own evidence writes, `ladder.first_rung_floor`): rung 1 may start, and no real rung fits under it.
 _DEV_MIN_PRICES = PricingSection(
     currency="USD",
     taken_on="2026-12-03",
@@ -55,7 +56,7 @@ _DEV_MIN_PRICES = PricingSection(
     kafka_egress_gb=Decimal("0.05"),
     kafka_partition_hour=Decimal(0),
     kafka_cluster_hour=Decimal(0),
-    rung_cap_usd=Decimal("0.000001"),
+    rung_cap_usd=Decimal("0.00006"),
 )
 
 
@@ -141,7 +142,7 @@ def test_a_rung_projected_over_a_tiny_cap_is_refused_before_it_is_minted(
     first, refused = result.climb.rungs
     assert first.status == "PASS" and first.cost_usd is not None and first.cost_usd > 0
     assert refused.status == "REFUSED" and refused.platform_run_id is None
-    assert refused.projected_usd is not None and refused.projected_usd > Decimal("0.000001")
+    assert refused.projected_usd is not None and refused.projected_usd > Decimal("0.00006")
     new_runs = {info.key.split("/")[2] for info in operator.list(runs)} - before
     assert new_runs == {first.platform_run_id}  # rung 2 was never minted
 
@@ -151,5 +152,5 @@ def test_a_rung_projected_over_a_tiny_cap_is_refused_before_it_is_minted(
     assert bundle_cost.total == first.cost_usd
     assert project_cost(bundle_cost, 20, 200, priced.pricing).total == refused.projected_usd
     summary = _json(operator, result.summary_uri)
-    assert summary["code"] == "BUDGET_EXCEEDED" and summary["rung_cap_usd"] == "0.000001"
+    assert summary["code"] == "BUDGET_EXCEEDED" and summary["rung_cap_usd"] == "0.00006"
     assert [r["status"] for r in summary["rungs"]] == ["PASS", "REFUSED"]

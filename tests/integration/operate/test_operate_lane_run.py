@@ -20,11 +20,12 @@ import pytest
 
 from fraud_platform.bootstrap.local_session import BootstrappedSubstrates
 from fraud_platform.config import load_profile, role_credentials
-from fraud_platform.core.canonical import parse_json_bytes
+from fraud_platform.core.canonical import canonical_file_bytes, parse_json_bytes, sha256_hex
 from fraud_platform.engine.synth import synthesize_world
 from fraud_platform.obs.closure import CLOSURE_COMMIT
 from fraud_platform.obs.evidence import RunEvidence
-from fraud_platform.obs.lineage import validate_event
+from fraud_platform.obs.lineage import LANE_JOBS, validate_event
+from fraud_platform.operate.lane.judge import STATEMENT_FILES
 from fraud_platform.oracle import (
     LocalFolderSource,
     OracleRuntime,
@@ -36,6 +37,7 @@ from fraud_platform.oracle import (
 from fraud_platform.oracle.layout import default_root_uri
 from fraud_platform.oracle.sort import sort_stream_views
 from fraud_platform.substrate.factory import open_object_store
+from fraud_platform.substrate.objectstore.port import ObjectStore
 
 pytestmark = pytest.mark.integration
 
@@ -80,9 +82,26 @@ def lane_env(
     return env
 
 
+def _forge_statement(store: ObjectStore, evidence: RunEvidence, name: str) -> None:
+    """Change one sampled event id in a statement file and re-bind it in the commit, as a forger
+    with write access would, so only re-checking the statement (not the digests) can catch it."""
+    location, commit_location = evidence.prefix.child(name), evidence.prefix.child(CLOSURE_COMMIT)
+    document = parse_json_bytes(store.get(location))
+    first = next(iter(document["outputs"].values()))["sample"][0]
+    first["event_id"] = "0" * 64
+    forged = canonical_file_bytes(document)
+    info, commit_info = store.head(location), store.head(commit_location)
+    assert info is not None and commit_info is not None
+    store.put_if_match(location, forged, info.etag)
+    commit = parse_json_bytes(store.get(commit_location))
+    commit["files"][name].update(sha256=sha256_hex(forged), bytes=len(forged))
+    store.put_if_match(commit_location, canonical_file_bytes(commit), commit_info.etag)
+
+
 def test_lane_at_cap_20_passes_and_verifies_and_a_tampered_file_does_not(
-    lane_env: dict[str, str], bootstrapped: BootstrappedSubstrates
+    lane_env: dict[str, str], bootstrapped: BootstrappedSubstrates, tmp_path: Path
 ) -> None:
+    report_path = tmp_path / "report.html"
     code, result, output = _fp(lane_env, "run", "lane", "--events-per-output", str(_CAP))
     assert code == 0 and result["ok"] and result["verdict"] == "PASS", output[-4000:]
     run_id = result["platform_run_id"]
@@ -94,10 +113,14 @@ def test_lane_at_cap_20_passes_and_verifies_and_a_tampered_file_does_not(
 
     code, verified, output = _fp(lane_env, "run", "verify", run_id)
     assert code == 0 and verified["verdict"] == "PASS" and verified["problems"] == [], output[-3000:]
-    assert verified["files_checked"] == 8  # run.json + 7 bundle files
-
     operator = open_object_store(bootstrapped.credentials["operator"])
     evidence = RunEvidence(bootstrapped.profile.object_store.evidence_bucket, run_id)
+    commit = parse_json_bytes(operator.get(evidence.prefix.child(CLOSURE_COMMIT)))
+    assert verified["files_checked"] == len(commit["files"])
+    lines = [json.loads(line) for line in output.splitlines() if line.startswith('{"evidence"')]
+    assert [line["statement"] for line in lines] == list(STATEMENT_FILES)
+    assert all(line["holds"] and line["problems"] == [] for line in lines)
+    assert verified["statements"] == dict.fromkeys(STATEMENT_FILES, True)
     anchors = parse_json_bytes(operator.get(evidence.prefix.child("replay_anchors.json")))["anchors"]
     assert sum(part["records"] for parts in anchors.values() for part in parts.values()) == sum(
         row["admitted"] for row in counters.values()
@@ -106,7 +129,11 @@ def test_lane_at_cap_20_passes_and_verifies_and_a_tampered_file_does_not(
     lineage = parse_json_bytes(operator.get(evidence.prefix.child("lineage.json")))["events"]
     for event in lineage:
         validate_event(event)
-    assert sorted({e["job"]["name"] for e in lineage}) == ["lane.ig", "lane.reconcile", "lane.sr", "lane.wsp"]
+    assert sorted((e["job"]["name"], e["eventType"]) for e in lineage) == sorted(
+        (f"lane.{job}", state) for job in LANE_JOBS for state in ("START", "COMPLETE")
+    )
+    sort_outputs = {o["name"] for e in lineage if e["job"]["name"] == "lane.sort" for o in e["outputs"]}
+    assert len(sort_outputs) == len(counters) and all("/stream_view/" in name for name in sort_outputs)
     page = operator.get(evidence.prefix.child("report.html")).decode("utf-8")
     assert run_id in page and "PASS" in page
     processes = parse_json_bytes(operator.get(evidence.prefix.child("processes.json")))
@@ -114,6 +141,16 @@ def test_lane_at_cap_20_passes_and_verifies_and_a_tampered_file_does_not(
 
     code, again, _ = _fp(lane_env, "run", "lane", "--events-per-output", str(_CAP), "--run", run_id)
     assert code == 0 and again["committed_now"] is False and again["evidence"] == result["evidence"]
+
+    code, fetched, output = _fp(lane_env, "run", "report", run_id, "--out", str(report_path))
+    assert code == 0 and fetched["report"] == str(report_path), output[-2000:]
+    assert report_path.read_bytes() == operator.get(evidence.prefix.child("report.html"))
+
+    _forge_statement(operator, evidence, "statement_downstream_parity.json")
+    code, refused, output = _fp(lane_env, "run", "verify", run_id)
+    assert code == 2 and refused["code"] == "STATEMENT_UNPROVEN", output[-3000:]
+    assert refused["statements"]["downstream_parity"] is False
+    assert any("do not recompute from the view" in problem for problem in refused["problems"])
 
     location = evidence.prefix.child("reconciliation.json")
     info = operator.head(location)

@@ -139,3 +139,14 @@ def test_the_admission_chart_counts_cumulatively_in_time_order_and_latency_skips
     latency = latency_figure(series)
     assert [trace.name for trace in latency.data] == ["a"]
     assert list(latency.data[0].x) == [1.0, 2.0, 3.0]
+
+
+def test_an_empty_chart_says_why_and_a_full_one_carries_no_note() -> None:
+    full = render_report(parse_report_data(_raw()))
+    assert "chart-note" not in full.split("</style>", 1)[1]
+    no_latency = [{"output_id": "arrival_events_5B", "admitted_at": [T0.isoformat()], "latencies_ms": []}]
+    page = render_report(parse_report_data(_raw(admissions=no_latency)))
+    notes = re.findall(r'<p class="warn chart-note">([^<]*)</p>', page)
+    assert len(notes) == 1 and "no admission latency" in notes[0]
+    empty = render_report(parse_report_data(_raw(admissions=[])))
+    assert len(re.findall(r'<p class="warn chart-note">', empty)) == 2

@@ -8,7 +8,7 @@ import pytest
 
 from fraud_platform.config.schema import PricingSection
 from fraud_platform.obs.cost import CostEstimate, UsageSummary, estimate_cost
-from fraud_platform.operate.lane.ladder import RungOutcome, climb, project_cost
+from fraud_platform.operate.lane.ladder import RungOutcome, climb, first_rung_floor, project_cost
 
 _PRICES = PricingSection(
     currency="USD",
@@ -82,7 +82,7 @@ def test_every_rung_runs_in_order_when_all_pass_under_the_cap() -> None:
     assert result.ok and result.code == "OK"
     assert runner.called == [20, 200, 400]
     assert [r.status for r in result.rungs] == ["PASS", "PASS", "PASS"]
-    assert result.rungs[0].projected_usd is None
+    assert result.rungs[0].projected_usd == first_rung_floor(_PRICES).total  # checked against the floor
     assert result.rungs[1].projected_usd == Decimal("0.0005") + Decimal("0.000012")
     assert result.rungs[1].cost_usd == _cost(writes=100).total
 
@@ -125,9 +125,14 @@ def test_a_passing_rung_without_a_cost_cannot_be_projected_so_the_next_is_refuse
     assert result.code == "TELEMETRY_INVALID" and runner.called == [20]
 
 
-def test_a_single_rung_ladder_has_nothing_to_project() -> None:
+def test_the_first_rung_is_checked_against_the_floor_before_it_runs() -> None:
     runner = _Runner([("PASS", _cost(writes=10**9))])
-    assert climb([20], runner, _PRICES, Decimal(0)).ok
+    assert climb([20], runner, _PRICES, first_rung_floor(_PRICES).total).ok  # at the cap passes
+    refused = climb([20], runner, _PRICES, Decimal(0))
+    assert refused.code == "BUDGET_EXCEEDED" and runner.called == [20]  # the refused climb ran nothing
+    assert refused.rungs[0].status == "REFUSED" and refused.rungs[0].platform_run_id is None
+    free = _PRICES.model_copy(update={"s3_write_requests_per_1000": Decimal(0)})
+    assert climb([20], _Runner([("PASS", _cost())]), free, Decimal(0)).ok
 
 
 @pytest.mark.parametrize("rungs", [[], [20, 0], [-5]])

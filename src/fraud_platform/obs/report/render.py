@@ -130,6 +130,19 @@ def _evidence(data: ReportData) -> str:
     return f'<ul id="evidence">{items}</ul>'
 
 
+def _chart_notes(data: ReportData) -> str:
+    # An empty chart must say why, or a reader takes "no data recorded" for "nothing happened".
+    notes = []
+    if not any(series.admitted_at for series in data.admissions):
+        notes.append("No admission times were recorded for this run, so the admissions chart is empty.")
+    if not any(series.latencies_ms for series in data.admissions):
+        notes.append(
+            "No per-event send time was recorded (WSP does not stamp one), so no admission latency"
+            " distribution can be drawn from the components' records."
+        )
+    return "".join(f'<p class="warn chart-note">{escape(note)}</p>' for note in notes)
+
+
 def render_report(data: ReportData) -> str:
     """The whole page as a string; pure (same data, same bytes), never touches the network."""
     admissions = figure_script_json(admissions_figure(data.admissions))
@@ -148,7 +161,7 @@ def render_report(data: ReportData) -> str:
 <h2>Acceptance statements</h2>{_statements(data)}
 <h2>Counters per output</h2>{_counters(data.counters)}
 <h2>Admission</h2>
-<div class="charts"><div id="chart-admitted" class="chart"></div><div id="chart-latency" class="chart"></div></div>
+<div class="charts"><div id="chart-admitted" class="chart"></div><div id="chart-latency" class="chart"></div></div>{_chart_notes(data)}
 <h2>Cost estimate</h2>{_cost(data.cost)}
 <h2>Identity and pins</h2>{_identity(data)}
 <h2>Evidence</h2>{_evidence(data)}

@@ -13,6 +13,14 @@ recorded as REFUSED with BUDGET_EXCEEDED (or PRICE_TABLE_INCOMPLETE) and never m
 line (stored bytes included, which do not grow with events) and using the cap rather than the events a
 short view really sends makes the projection an upper bound: the ladder errs towards refusing.
 
+The first rung has no rung before it to project from, so it is checked against a floor instead
+(:func:`first_rung_floor`): the S3 writes every lane run makes whatever its cap (run.json, a preflight
+attempt and its latest copy, the bundle's files and its commit), priced with the same table. It is a
+lower bound (it errs towards running: a rung that cannot even pay for its own evidence is refused, a
+rung that might fit is tried), because nothing about the pack's event sizes is known before a run.
+A first rung refused this way mints nothing; the ladder's id then comes from the clock and a random
+suffix instead of a run id.
+
 The counters the lane records are this process's (`substrate.telemetry`); the ladder zeroes them before
 each rung so each bundle holds that rung's own usage, not the sum of the rungs before it.
 
@@ -24,6 +32,7 @@ outside every run's prefix, so no run's committed bundle gains a file after its 
 
 from __future__ import annotations
 
+import secrets
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
@@ -52,6 +61,7 @@ __all__ = [
     "RungRecord",
     "RungRunner",
     "climb",
+    "first_rung_floor",
     "project_cost",
     "run_ladder",
 ]
@@ -60,6 +70,8 @@ LADDERS_PREFIX = "evidence/ladders/"
 _SCHEMA = "fp.operate.ladder.v1"
 _TELEMETRY_FILE = "lane_telemetry.json"
 _OK = "OK"
+_FLOOR_S3_WRITES = 12
+"""run.json, preflight attempt + preflight.json, at least eight bundle files, run_completed.json."""
 
 
 @dataclass(frozen=True)
@@ -149,6 +161,22 @@ def project_cost(
     return estimate_cost(projected, prices)
 
 
+def first_rung_floor(prices: PricingSection) -> CostEstimate:
+    """The least any lane run costs under `prices`: its own evidence writes (module docstring)."""
+    usage = UsageSummary(
+        s3_write_requests=_FLOOR_S3_WRITES,
+        s3_read_requests=0,
+        s3_free_requests=0,
+        s3_stored_bytes=0,
+        s3_transfer_out_bytes=0,
+        kafka_bytes_produced=0,
+        kafka_bytes_consumed=0,
+        kafka_partition_hours=Decimal(0),
+        kafka_cluster_hours=Decimal(0),
+    )
+    return estimate_cost(usage, prices)
+
+
 def climb(rungs: Sequence[int], run_rung: RungRunner, prices: PricingSection, cap: Decimal) -> Climb:
     """Run `rungs` in order through `run_rung`; stop at the first rung that does not PASS, or refuse
     the next rung before it starts when its projected cost fails the budget check (module docstring)."""
@@ -158,21 +186,21 @@ def climb(rungs: Sequence[int], run_rung: RungRunner, prices: PricingSection, ca
     previous: tuple[int, CostEstimate | None] | None = None
     for index, events in enumerate(rungs, start=1):
         projected: CostEstimate | None = None
-        if previous is not None:
-            previous_events, previous_cost = previous
-            try:
+        try:
+            if previous is None:
+                projected = first_rung_floor(prices)
+            else:
+                previous_events, previous_cost = previous
                 if previous_cost is None:
                     raise FailClosed(TELEMETRY_INVALID, f"rung {index - 1} left no cost estimate to project")
                 projected = project_cost(previous_cost, previous_events, events, prices)
-                check_budget(projected, cap)
-            except FailClosed as refusal:
-                total = None if projected is None else projected.total
-                records.append(
-                    RungRecord(
-                        index, events, "REFUSED", refusal.code, projected_usd=total, detail=refusal.detail
-                    )
-                )
-                return Climb(tuple(records), refusal.code)
+            check_budget(projected, cap)
+        except FailClosed as refusal:
+            total = None if projected is None else projected.total
+            records.append(
+                RungRecord(index, events, "REFUSED", refusal.code, projected_usd=total, detail=refusal.detail)
+            )
+            return Climb(tuple(records), refusal.code)
         outcome = run_rung(events)
         records.append(
             RungRecord(
@@ -225,6 +253,11 @@ class LadderResult:
         }
 
 
+def _unminted_ladder_id(clock: Clock) -> str:
+    """The id of a ladder whose first rung was refused (no run id to borrow): time and a random suffix."""
+    return f"ladder_refused_{clock.now().strftime('%Y%m%dT%H%M%SZ')}_{secrets.token_hex(4)}"
+
+
 def _write_summary(ctx: OperateContext, ladder_id: str, document: dict[str, Any]) -> str:
     location = S3Location(ctx.evidence_bucket, f"{LADDERS_PREFIX}{ladder_id}.json")
     data = canonical_file_bytes(document)
@@ -271,7 +304,8 @@ def run_ladder(
 
         cap = profile.pricing.rung_cap_usd
         result = climb(rungs, run_rung, profile.pricing, cap)
-        ladder_id = f"ladder_{result.rungs[0].platform_run_id}"
+        first = result.rungs[0].platform_run_id
+        ladder_id = f"ladder_{first}" if first is not None else _unminted_ladder_id(clock)
         document = {
             "schema_version": _SCHEMA,
             "ladder_id": ladder_id,

@@ -20,6 +20,7 @@ __all__ = ["child_env", "ig_spec", "wsp_spec"]
 
 _IG_READY_S = 60.0
 _WSP_ALIVE_S = 0.5
+_STOP_S = 15.0
 
 
 def _fp() -> tuple[str, ...]:
@@ -37,8 +38,18 @@ def child_env(profile: Profile) -> dict[str, str]:
     return env
 
 
-def ig_spec(profile: Profile, env: Mapping[str, str], logs: Path) -> ProcessSpec:
-    """`fp ig serve` on the port of the profile's IG URL; ready when `/readyz` answers 200."""
+def ig_spec(
+    profile: Profile,
+    env: Mapping[str, str],
+    logs: Path,
+    *,
+    ready_within_s: float = _IG_READY_S,
+    stop_within_s: float = _STOP_S,
+) -> ProcessSpec:
+    """`fp ig serve` on the port of the profile's IG URL; ready when `/readyz` answers 200.
+
+    The lane passes its deadlines from the profile's budget (`lane.deadlines`); the defaults serve
+    callers without a profile budget in hand."""
     url = str(profile.ig.url).rstrip("/")
     port = urlparse(url).port or 80
     return ProcessSpec(
@@ -50,12 +61,18 @@ def ig_spec(profile: Profile, env: Mapping[str, str], logs: Path) -> ProcessSpec
         ready=HttpReady(f"{url}/readyz"),
         env=env,
         restart=RestartPolicy(max_restarts=2),
-        deadlines=Deadlines(ready_within_s=_IG_READY_S, stop_within_s=15.0),
+        deadlines=Deadlines(ready_within_s=ready_within_s, stop_within_s=stop_within_s),
     )
 
 
 def wsp_spec(
-    profile: Profile, env: Mapping[str, str], logs: Path, platform_run_id: str, events_per_output: int
+    profile: Profile,
+    env: Mapping[str, str],
+    logs: Path,
+    platform_run_id: str,
+    events_per_output: int,
+    *,
+    stop_within_s: float = _STOP_S,
 ) -> ProcessSpec:
     """`fp wsp consume --once` for the run, capped per output; restarted (it resumes) if it dies."""
     argv: tuple[str, ...] = (
@@ -77,5 +94,6 @@ def wsp_spec(
         ready=AliveFor(_WSP_ALIVE_S),
         env=env,
         restart=RestartPolicy(max_restarts=2),
+        deadlines=Deadlines(stop_within_s=stop_within_s),
         expect_exit=True,
     )

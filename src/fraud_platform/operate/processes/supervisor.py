@@ -11,6 +11,10 @@ Guarantees, each with a deadline so a lane never hangs:
   Children are also started with PR_SET_PDEATHSIG (when started from the main thread): a lane killed
   with SIGKILL takes them with it.
 
+With `record_path`, the evidence (specs and events) is also rewritten there, atomically, after every
+event: an operator (or a test that must kill a child at a moment it chose) reads the live PIDs from it
+while the lane runs, and a lane killed outright still leaves its children's story on disk.
+
 Polling, not a watcher thread: PDEATHSIG fires when the *starting thread* exits, so restarts must
 happen on the lane's own thread, and one thread keeps the event record in a simple order.
 """
@@ -18,12 +22,14 @@ happen on the lane's own thread, and one thread keeps the event record in a simp
 from __future__ import annotations
 
 import atexit
+import json
 import os
 import signal
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 from enum import Enum
+from pathlib import Path
 from types import TracebackType
 from typing import Any
 
@@ -85,9 +91,12 @@ class _Child:
 class Supervisor:
     """Owns the lane's child processes from start to stop; not thread-safe (one lane thread uses it)."""
 
-    def __init__(self, *, clock: Clock | None = None, die_with_parent: bool = True) -> None:
+    def __init__(
+        self, *, clock: Clock | None = None, die_with_parent: bool = True, record_path: Path | None = None
+    ) -> None:
         self._clock = clock or SystemClock()
         self._die_with_parent = die_with_parent
+        self._record_path = record_path
         self._children: dict[str, _Child] = {}
         self._events: list[ProcessEvent] = []
         self._atexit_registered = False
@@ -368,3 +377,13 @@ class Supervisor:
                 log_tail=tail,
             )
         )
+        self._write_record()
+
+    def _write_record(self) -> None:
+        """Rewrite `record_path` (when set) with the evidence so far: temp file, then atomic rename."""
+        if self._record_path is None:
+            return
+        self._record_path.parent.mkdir(parents=True, exist_ok=True)
+        temporary = self._record_path.with_name(f".{self._record_path.name}.{os.getpid()}.tmp")
+        temporary.write_text(json.dumps(self.evidence(), sort_keys=True, indent=1), encoding="utf-8")
+        os.replace(temporary, self._record_path)
