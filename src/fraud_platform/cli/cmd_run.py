@@ -12,6 +12,7 @@ from typing import Annotated, Any
 import typer
 
 from fraud_platform.cli.options import (
+    EventsPerOutputOption,
     JsonFlag,
     OutputsOption,
     ProfileOption,
@@ -177,9 +178,7 @@ _COUNTER_COLUMNS = ("view_rows", "sent", "admitted", "duplicate", "quarantined",
 
 @app.command("lane")
 def lane_command(
-    events_per_output: Annotated[
-        int, typer.Option("--events-per-output", metavar="N", min=1, help="Cap of events per output.")
-    ],
+    events_per_output: EventsPerOutputOption,
     platform_run_id: Annotated[
         str | None,
         typer.Option(
@@ -232,9 +231,7 @@ def shadow_command(
     right_root: Annotated[
         str, typer.Option("--right-root", metavar="S3_URI", help="Candidate pack root (the pointer's next).")
     ],
-    events_per_output: Annotated[
-        int, typer.Option("--events-per-output", metavar="N", min=1, help="Cap of events per output.")
-    ],
+    events_per_output: EventsPerOutputOption,
     scenario_id: Annotated[
         str | None,
         typer.Option(

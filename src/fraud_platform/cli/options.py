@@ -14,6 +14,7 @@ import typer
 
 __all__ = [
     "READ_ONLY_ROLE",
+    "EventsPerOutputOption",
     "FactRunOption",
     "JsonFlag",
     "OutputsOption",
@@ -48,6 +49,9 @@ RoleOption = Annotated[str, typer.Option("--role", metavar="ROLE", help="Role wh
 RootOption = Annotated[str, typer.Option("--root", metavar="S3_URI", help="Pack root s3://bucket/…/.")]
 ScenarioIdOption = Annotated[
     str, typer.Option("--scenario-id", metavar="SCENARIO_ID", help="The scenario pin.")
+]
+EventsPerOutputOption = Annotated[
+    int, typer.Option("--events-per-output", metavar="N", min=1, help="Cap of events per output.")
 ]
 OutputsOption = Annotated[
     str | None,
