@@ -21,7 +21,6 @@ import os
 import signal
 import socket
 import subprocess
-import sys
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -31,6 +30,7 @@ from typing import Any
 
 import httpx
 import pytest
+from lane_support import FP, fp_json, free_port
 
 from fraud_platform.bootstrap.local_session import BootstrappedSubstrates, bootstrap_local_substrates
 from fraud_platform.config import load_profile, role_credentials
@@ -57,7 +57,6 @@ from fraud_platform.substrate.objectstore.port import ObjectStore, S3Location
 
 pytestmark = pytest.mark.integration
 
-_FP = str(Path(sys.executable).with_name("fp"))
 _SCENARIO = "baseline_v1"
 _CAP = 20
 _DEADLINE_S = 240
@@ -77,24 +76,11 @@ class Lane:
     ig_url: str
 
 
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
-
-
 def _last_json(stdout: str, stderr: str) -> dict[str, Any]:
     lines = stdout.strip().splitlines()
     assert lines and lines[-1].startswith("{"), f"stdout:\n{stdout[-3000:]}\nstderr:\n{stderr[-3000:]}"
     result: dict[str, Any] = json.loads(lines[-1])
     return result
-
-
-def _fp(env: dict[str, str], *args: str) -> tuple[int, dict[str, Any], str]:
-    done = subprocess.run(
-        [_FP, *args, "--json"], env=env, capture_output=True, text=True, timeout=_DEADLINE_S, check=False
-    )
-    return done.returncode, _last_json(done.stdout, done.stderr), done.stdout + done.stderr
 
 
 def _json(store: ObjectStore, uri: str) -> Any:
@@ -121,7 +107,7 @@ def _counters_exact(counters: dict[str, Any]) -> None:
 
 @pytest.fixture(scope="module")
 def lane(bootstrapped: BootstrappedSubstrates, tmp_path_factory: pytest.TempPathFactory) -> Lane:
-    port = _free_port()
+    port = free_port()
     env = {**os.environ, **bootstrapped.env, "FP_LOCAL_IG_PORT": str(port)}
     profile = load_profile("local_parity", env=env, fp_home=bootstrapped.fp_home)
     bucket = profile.object_store.object_store_bucket
@@ -204,7 +190,9 @@ def test_a_stale_pointer_is_refused_before_any_process_starts(lane: Lane, pointe
     assert info is not None
     lane.operator.put_if_match(location, json.dumps(stale).encode(), info.etag)
 
-    code, result, output = _fp(lane.env, "run", "lane", "--events-per-output", str(_CAP))
+    code, result, output = fp_json(
+        lane.env, "run", "lane", "--events-per-output", str(_CAP), timeout_s=_DEADLINE_S
+    )
     assert code == 2 and result["ok"] is False and result["code"] == "PACK_NOT_SEALED", output[-3000:]
     document = _failure(lane, result)
     assert document["step"] == "pack check" and document["processes"]["events"] == []
@@ -221,8 +209,10 @@ def test_a_missing_pointer_is_refused_before_any_process_starts(
     up(home, kafka_storage="memory", die_with_parent=True)
     try:
         fresh = bootstrap_local_substrates(home)
-        env = {**os.environ, **fresh.env, "FP_LOCAL_IG_PORT": str(_free_port())}
-        code, result, output = _fp(env, "run", "lane", "--events-per-output", str(_CAP))
+        env = {**os.environ, **fresh.env, "FP_LOCAL_IG_PORT": str(free_port())}
+        code, result, output = fp_json(
+            env, "run", "lane", "--events-per-output", str(_CAP), timeout_s=_DEADLINE_S
+        )
         assert code == 2 and result["ok"] is False and result["code"] == "POINTER_MISSING", output[-3000:]
         operator = open_object_store(fresh.credentials["operator"])
         uri = result["refs"]["failure_document"]
@@ -243,7 +233,9 @@ def test_ig_that_cannot_bind_its_port_fails_the_lane_cleanly_with_its_log_tail_a
         squatter.bind(("127.0.0.1", port))
         squatter.listen(1)
         started = time.monotonic()
-        code, result, output = _fp(lane.env, "run", "lane", "--events-per-output", str(_CAP))
+        code, result, output = fp_json(
+            lane.env, "run", "lane", "--events-per-output", str(_CAP), timeout_s=_DEADLINE_S
+        )
         elapsed = time.monotonic() - started
     assert code == 2 and result["code"] == "PROCESS_NOT_READY", output[-3000:]
     assert elapsed < 60, elapsed  # a dead IG is seen at once, not at its ready deadline
@@ -266,7 +258,7 @@ def test_wsp_killed_mid_stream_is_restarted_resumes_and_the_run_passes_with_exac
     (lane.logs / "processes.json").unlink(missing_ok=True)
     env = {**lane.env, "FP_TEST_IG_PAUSE_AT": f"before_publish:0.001:{hold}"}
     with subprocess.Popen(
-        [_FP, "run", "lane", "--events-per-output", str(_CAP), "--json"],
+        [FP, "run", "lane", "--events-per-output", str(_CAP), "--json"],
         env=env,
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
@@ -310,7 +302,7 @@ def test_a_lane_killed_before_its_commit_converges_on_rerun_with_the_childrens_t
     env = {**lane.env, "FP_TEST_LANE_PAUSE_AT": f"before_commit:0.001:{hold}"}
     seen: list[str] = []
     with subprocess.Popen(
-        [_FP, "run", "lane", "--events-per-output", str(_CAP), "--json"],
+        [FP, "run", "lane", "--events-per-output", str(_CAP), "--json"],
         env=env,
         stdout=subprocess.DEVNULL,
         stderr=subprocess.PIPE,
@@ -334,7 +326,9 @@ def test_a_lane_killed_before_its_commit_converges_on_rerun_with_the_childrens_t
     assert read_commit(lane.operator, evidence) is None  # the killed attempt committed nothing
 
     started = time.monotonic()
-    code, result, output = _fp(lane.env, "run", "lane", "--events-per-output", str(_CAP), "--run", run_id)
+    code, result, output = fp_json(
+        lane.env, "run", "lane", "--events-per-output", str(_CAP), "--run", run_id, timeout_s=_DEADLINE_S
+    )
     elapsed = time.monotonic() - started
     assert code == 0 and result["verdict"] == "PASS" and result["committed_now"] is True, output[-4000:]
     assert elapsed < 90, elapsed  # not WSP's READY deadline (300 s locally)

@@ -9,14 +9,13 @@ from __future__ import annotations
 
 import json
 import os
-import socket
 import subprocess
-import sys
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
 import pytest
+from lane_support import FP, free_port
 
 from fraud_platform.bootstrap.local_session import BootstrappedSubstrates
 from fraud_platform.config import load_profile, role_credentials
@@ -41,7 +40,6 @@ from fraud_platform.substrate.objectstore.port import S3Location
 
 pytestmark = pytest.mark.integration
 
-_FP = str(Path(sys.executable).with_name("fp"))
 _SCENARIO = "baseline_v1"
 # dev_min's list prices (config/profiles/dev_min.yaml) with a cap exactly at the first rung's floor
 # (its own evidence writes, `ladder.first_rung_floor`): rung 1 may start, and no real rung fits under it.
@@ -60,18 +58,12 @@ _DEV_MIN_PRICES = PricingSection(
 )
 
 
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
-
-
 @pytest.fixture(scope="module")
 def ladder_env(
     bootstrapped: BootstrappedSubstrates, tmp_path_factory: pytest.TempPathFactory
 ) -> dict[str, str]:
     """The bootstrapped FP_HOME on a free IG port, a small world's pack behind the pointer."""
-    env = {**os.environ, **bootstrapped.env, "FP_LOCAL_IG_PORT": str(_free_port())}
+    env = {**os.environ, **bootstrapped.env, "FP_LOCAL_IG_PORT": str(free_port())}
     profile = load_profile("local_parity", env=env, fp_home=bootstrapped.fp_home)
     world = synthesize_world(
         tmp_path_factory.mktemp("ladder_world"), seed=11, scenario_id=_SCENARIO, flows=60
@@ -96,7 +88,7 @@ def test_ladder_20_to_200_runs_both_rungs_each_its_own_passing_run(
     ladder_env: dict[str, str], bootstrapped: BootstrappedSubstrates
 ) -> None:
     done = subprocess.run(
-        [_FP, "run", "ladder", "--rungs", "20,200", "--json"],
+        [FP, "run", "ladder", "--rungs", "20,200", "--json"],
         env=ladder_env,
         capture_output=True,
         text=True,

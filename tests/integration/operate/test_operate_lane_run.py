@@ -9,56 +9,23 @@ Verification re-reads every file by digest; a tampered bundle file fails it.
 from __future__ import annotations
 
 import json
-import os
-import socket
-import subprocess
-import sys
 from pathlib import Path
-from typing import Any
 
 import pytest
+from lane_support import fp_json, point_at_small_world
 
 from fraud_platform.bootstrap.local_session import BootstrappedSubstrates
-from fraud_platform.config import load_profile, role_credentials
 from fraud_platform.core.canonical import canonical_file_bytes, parse_json_bytes, sha256_hex
-from fraud_platform.engine.synth import synthesize_world
 from fraud_platform.obs.closure import CLOSURE_COMMIT
 from fraud_platform.obs.evidence import RunEvidence
 from fraud_platform.obs.lineage import LANE_JOBS, validate_event
 from fraud_platform.operate.lane.judge import STATEMENT_FILES
-from fraud_platform.oracle import (
-    LocalFolderSource,
-    OracleRuntime,
-    PackRoot,
-    land_world,
-    seal_pack,
-    set_pointer,
-)
-from fraud_platform.oracle.layout import default_root_uri
-from fraud_platform.oracle.sort import sort_stream_views
 from fraud_platform.substrate.factory import open_object_store
 from fraud_platform.substrate.objectstore.port import ObjectStore
 
 pytestmark = pytest.mark.integration
 
-_FP = str(Path(sys.executable).with_name("fp"))
-_SCENARIO = "baseline_v1"
 _CAP = 20
-
-
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
-
-
-def _fp(env: dict[str, str], *args: str) -> tuple[int, dict[str, Any], str]:
-    done = subprocess.run(
-        [_FP, *args, "--json"], env=env, capture_output=True, text=True, timeout=600, check=False
-    )
-    lines = done.stdout.strip().splitlines()
-    assert lines and lines[-1].startswith("{"), f"stdout:\n{done.stdout}\nstderr:\n{done.stderr}"
-    return done.returncode, json.loads(lines[-1]), done.stdout + done.stderr
 
 
 @pytest.fixture(scope="module")
@@ -67,18 +34,7 @@ def lane_env(
 ) -> dict[str, str]:
     """The bootstrapped FP_HOME (every role with its own key) on a free IG port, with a small
     world's pack behind the pointer (landed, sealed and pointed at as lander, sorted as sorter)."""
-    env = {**os.environ, **bootstrapped.env, "FP_LOCAL_IG_PORT": str(_free_port())}
-    profile = load_profile("local_parity", env=env, fp_home=bootstrapped.fp_home)
-    world = synthesize_world(tmp_path_factory.mktemp("lane_world"), seed=7, scenario_id=_SCENARIO, flows=60)
-    bucket = profile.object_store.object_store_bucket
-    root = PackRoot.parse(default_root_uri(bucket, profile.oracle.namespace, world.engine_run_id))
-    lander_creds = role_credentials(profile, "oracle_lander")
-    lander = OracleRuntime(profile, lander_creds, open_object_store(lander_creds))
-    land_world(LocalFolderSource(world.root), lander.store, root)
-    assert seal_pack(lander.store, root, _SCENARIO, lander.tails()).ok
-    sorter = role_credentials(profile, "oracle_sorter")
-    sort_stream_views(open_object_store(sorter), sorter, root, _SCENARIO)
-    set_pointer(lander.store, bucket, profile.profile, root.uri, _SCENARIO, lander.checked_pack_id)
+    env, _root = point_at_small_world(bootstrapped, tmp_path_factory.mktemp("lane_world"))
     return env
 
 
@@ -102,7 +58,7 @@ def test_lane_at_cap_20_passes_and_verifies_and_a_tampered_file_does_not(
     lane_env: dict[str, str], bootstrapped: BootstrappedSubstrates, tmp_path: Path
 ) -> None:
     report_path = tmp_path / "report.html"
-    code, result, output = _fp(lane_env, "run", "lane", "--events-per-output", str(_CAP))
+    code, result, output = fp_json(lane_env, "run", "lane", "--events-per-output", str(_CAP))
     assert code == 0 and result["ok"] and result["verdict"] == "PASS", output[-4000:]
     run_id = result["platform_run_id"]
     counters = result["counters"]
@@ -111,7 +67,7 @@ def test_lane_at_cap_20_passes_and_verifies_and_a_tampered_file_does_not(
     assert all(row["sent"] == row["received"] for row in counters.values())
     assert result["evidence"].endswith(f"evidence/runs/{run_id}/{CLOSURE_COMMIT}")
 
-    code, verified, output = _fp(lane_env, "run", "verify", run_id)
+    code, verified, output = fp_json(lane_env, "run", "verify", run_id)
     assert code == 0 and verified["verdict"] == "PASS" and verified["problems"] == [], output[-3000:]
     operator = open_object_store(bootstrapped.credentials["operator"])
     evidence = RunEvidence(bootstrapped.profile.object_store.evidence_bucket, run_id)
@@ -139,15 +95,15 @@ def test_lane_at_cap_20_passes_and_verifies_and_a_tampered_file_does_not(
     processes = parse_json_bytes(operator.get(evidence.prefix.child("processes.json")))
     assert [e["kind"] for e in processes["events"] if e["name"] == "wsp"][-1] == "exited"
 
-    code, again, _ = _fp(lane_env, "run", "lane", "--events-per-output", str(_CAP), "--run", run_id)
+    code, again, _ = fp_json(lane_env, "run", "lane", "--events-per-output", str(_CAP), "--run", run_id)
     assert code == 0 and again["committed_now"] is False and again["evidence"] == result["evidence"]
 
-    code, fetched, output = _fp(lane_env, "run", "report", run_id, "--out", str(report_path))
+    code, fetched, output = fp_json(lane_env, "run", "report", run_id, "--out", str(report_path))
     assert code == 0 and fetched["report"] == str(report_path), output[-2000:]
     assert report_path.read_bytes() == operator.get(evidence.prefix.child("report.html"))
 
     _forge_statement(operator, evidence, "statement_downstream_parity.json")
-    code, refused, output = _fp(lane_env, "run", "verify", run_id)
+    code, refused, output = fp_json(lane_env, "run", "verify", run_id)
     assert code == 2 and refused["code"] == "STATEMENT_UNPROVEN", output[-3000:]
     assert refused["statements"]["downstream_parity"] is False
     assert any("do not recompute from the view" in problem for problem in refused["problems"])
@@ -157,5 +113,5 @@ def test_lane_at_cap_20_passes_and_verifies_and_a_tampered_file_does_not(
     assert info is not None
     forged = operator.get(location).replace(b'"PASS"', b'"PASS" ')
     operator.put_if_match(location, forged, info.etag)
-    code, refused, _ = _fp(lane_env, "run", "verify", run_id)
+    code, refused, _ = fp_json(lane_env, "run", "verify", run_id)
     assert code == 2 and refused["code"] == "CLOSURE_DIGEST_MISMATCH"

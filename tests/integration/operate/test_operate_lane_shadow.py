@@ -9,15 +9,11 @@ passing shadow's id, never without one, never onto another root, never on a fail
 
 from __future__ import annotations
 
-import json
 import os
-import socket
-import subprocess
-import sys
-from pathlib import Path
 from typing import Any
 
 import pytest
+from lane_support import fp_json, free_port
 
 from fraud_platform.bootstrap.local_session import BootstrappedSubstrates
 from fraud_platform.config import load_profile, role_credentials
@@ -39,31 +35,15 @@ from fraud_platform.substrate.objectstore.port import ObjectStore, S3Location
 
 pytestmark = pytest.mark.integration
 
-_FP = str(Path(sys.executable).with_name("fp"))
 _SCENARIO = "baseline_v1"
 _CAP = "20"
 _FLOWS = 40
 
 
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
-
-
-def _fp(env: dict[str, str], *args: str) -> tuple[int, dict[str, Any], str]:
-    done = subprocess.run(
-        [_FP, *args, "--json"], env=env, capture_output=True, text=True, timeout=900, check=False
-    )
-    lines = done.stdout.strip().splitlines()
-    assert lines and lines[-1].startswith("{"), f"stdout:\n{done.stdout}\nstderr:\n{done.stderr}"
-    return done.returncode, json.loads(lines[-1]), done.stdout + done.stderr
-
-
 @pytest.fixture(scope="module")
 def roots(bootstrapped: BootstrappedSubstrates, tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
     """Roots A and B (one world, landed twice) and C (another seed), sealed, sorted; pointer on A."""
-    env = {**os.environ, **bootstrapped.env, "FP_LOCAL_IG_PORT": str(_free_port())}
+    env = {**os.environ, **bootstrapped.env, "FP_LOCAL_IG_PORT": str(free_port())}
     profile = load_profile("local_parity", env=env, fp_home=bootstrapped.fp_home)
     bucket = profile.object_store.object_store_bucket
     lander_creds = role_credentials(profile, "oracle_lander")
@@ -92,7 +72,7 @@ def roots(bootstrapped: BootstrappedSubstrates, tmp_path_factory: pytest.TempPat
 @pytest.fixture(scope="module")
 def identical(roots: dict[str, Any]) -> tuple[int, dict[str, Any], str]:
     """`fp run shadow` of A (left) vs B (right): two landings of one world."""
-    return _fp(
+    return fp_json(
         roots["env"],
         "run",
         "shadow",
@@ -102,6 +82,7 @@ def identical(roots: dict[str, Any]) -> tuple[int, dict[str, Any], str]:
         roots["B"],
         "--events-per-output",
         _CAP,
+        timeout_s=900,
     )
 
 
@@ -168,15 +149,17 @@ def test_the_pointer_moves_onto_a_root_only_with_a_passing_shadow_of_that_root(
     env, shadow = roots["env"], result["right_run"]
     set_b = ("oracle", "pointer", "set", "--root", roots["B"], "--scenario-id", _SCENARIO)
 
-    refused = _fp(env, *set_b, "--require-shadow", result["left_run"])  # no shadow carries this id
+    refused = fp_json(
+        env, *set_b, "--require-shadow", result["left_run"], timeout_s=900
+    )  # no shadow carries this id
     assert refused[0] == 2 and refused[1]["code"] == "SHADOW_REQUIRED", refused[2][-2000:]
     set_c = ("oracle", "pointer", "set", "--root", roots["C"], "--scenario-id", _SCENARIO)
-    refused = _fp(env, *set_c, "--require-shadow", shadow)  # the shadow proved B, not C
+    refused = fp_json(env, *set_c, "--require-shadow", shadow, timeout_s=900)  # the shadow proved B, not C
     assert refused[0] == 2 and refused[1]["code"] == "SHADOW_REQUIRED", refused[2][-2000:]
     assert "root" in refused[1]["detail"]
     assert _pointer_root(roots) == roots["A"]
 
-    moved = _fp(env, *set_b, "--require-shadow", shadow)
+    moved = fp_json(env, *set_b, "--require-shadow", shadow, timeout_s=900)
     assert moved[0] == 0 and moved[1]["moved"] and moved[1]["shadow"] == shadow, moved[2][-2000:]
     assert _pointer_root(roots) == roots["B"]
 
@@ -184,7 +167,7 @@ def test_the_pointer_moves_onto_a_root_only_with_a_passing_shadow_of_that_root(
 def test_a_different_world_shadows_different_with_the_first_difference_and_moves_no_pointer(
     roots: dict[str, Any], bootstrapped: BootstrappedSubstrates
 ) -> None:
-    code, result, output = _fp(
+    code, result, output = fp_json(
         roots["env"],
         "run",
         "shadow",
@@ -196,6 +179,7 @@ def test_a_different_world_shadows_different_with_the_first_difference_and_moves
         _CAP,
         "--scenario-id",
         _SCENARIO,
+        timeout_s=900,
     )
     assert code == 2 and result["code"] == "SHADOW_MISMATCH" and result["verdict"] == "FAIL", output[-4000:]
     assert 0 < len(result["differences"]) <= 20 < result["difference_count"]
@@ -215,6 +199,6 @@ def test_a_different_world_shadows_different_with_the_first_difference_and_moves
 
     before = _pointer_root(roots)
     set_c = ("oracle", "pointer", "set", "--root", roots["C"], "--scenario-id", _SCENARIO)
-    refused = _fp(roots["env"], *set_c, "--require-shadow", result["right_run"])
+    refused = fp_json(roots["env"], *set_c, "--require-shadow", result["right_run"], timeout_s=900)
     assert refused[0] == 2 and refused[1]["code"] == "SHADOW_REQUIRED" and "FAIL" in refused[1]["detail"]
     assert _pointer_root(roots) == before
