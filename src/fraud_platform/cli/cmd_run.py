@@ -7,7 +7,7 @@ import os
 import sys
 import webbrowser
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated
 
 import typer
 
@@ -59,11 +59,6 @@ _COMPONENT = "operate"
 
 def _log_path() -> Path:
     return fp_home() / "logs" / f"{_COMPONENT}.jsonl"
-
-
-def _summary(payload: dict[str, Any]) -> dict[str, Any]:
-    """The human summary of a payload: lists (already shown as tables) become their lengths."""
-    return {key: len(value) if isinstance(value, list) else value for key, value in payload.items()}
 
 
 def _context(
@@ -134,7 +129,7 @@ def preflight_command(
                 ],
             )
             out.info(f"  preflight.json  {report.latest_uri}")
-        payload = report.to_json() if json_mode else _summary(report.to_json())
+        payload = report.to_json()
         if not report.ok:
             raise CheckFailed(report.code, payload)
         out.result(payload)
@@ -168,7 +163,7 @@ def evidence_command(
             "objects": [{"uri": o.uri, "size": o.size} for o in objects],
             "aws_cli": hint,
         }
-        out.result(payload if json_mode else _summary(payload))
+        out.result(payload)
 
     run_command(json_mode, body)
 
@@ -270,7 +265,7 @@ def shadow_command(
             out.info(f"  evidence  {result.evidence}")
         if not result.ok:
             raise CheckFailed(result.record.code, payload)
-        out.result(payload if json_mode else _summary({k: v for k, v in payload.items() if k != "compared"}))
+        out.result(payload)
 
     run_command(json_mode, body)
 
@@ -480,6 +475,6 @@ def teardown_command(
         payload = result.to_json()
         if not result.ok:
             raise CheckFailed(result.code, payload)
-        out.result(payload if json_mode else _summary(payload))
+        out.result(payload)
 
     run_command(json_mode, body)

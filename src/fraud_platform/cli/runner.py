@@ -20,6 +20,7 @@ from collections.abc import Callable, Mapping
 from typing import Any, NoReturn
 
 import typer
+from rich.markup import escape
 
 from fraud_platform.cli.output import Output
 from fraud_platform.core._reasons import INTERNAL_ERROR
@@ -93,9 +94,10 @@ def run_command(json_mode: bool, body: Callable[[Output], None]) -> None:
     except PlatformError as error:
         if json_mode:
             write_failure_line(error.to_json())
-        out.console.print(f"[red]{error.code}[/red] {error.detail}")
+        # detail and refs are data: a detail such as `bucket[/prefix]` is not Rich markup.
+        out.console.print(f"[red]{error.code}[/red] {escape(error.detail)}")
         if error.refs:
-            out.console.print(f"  refs: {error.refs}")
+            out.console.print(f"  refs: {error.refs}", markup=False)
         _exit(EXIT_REFUSED)
     except Exception as error:  # noqa: BLE001  (the one place a bug becomes exit 1 with a trace)
         trace = redact_text("".join(traceback.format_exception(error)))

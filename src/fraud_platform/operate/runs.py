@@ -1,4 +1,4 @@
-"""Run lifecycle for Run/Operate: mint a run (run.json + RUN_MINTED), lifecycle facts, run telemetry."""
+"""Run lifecycle for Run/Operate: mint a run (run.json + RUN_MINTED) and record run telemetry."""
 
 from __future__ import annotations
 
@@ -8,24 +8,20 @@ from dataclasses import dataclass
 from typing import Any
 
 from fraud_platform.obs.emitter import EmittedFact
-from fraud_platform.obs.families import COMPONENT_READY, COMPONENT_STARTED, COMPONENT_STOPPED, RUN_MINTED
+from fraud_platform.obs.families import RUN_MINTED
 from fraud_platform.obs.logging import log_event
 from fraud_platform.obs.telemetry import TelemetryRecorder, rollup_telemetry
 from fraud_platform.operate.context import OPERATE_ACTOR, OperateContext
 from fraud_platform.operate.manifest import RunManifest, mint_run
 
 __all__ = [
-    "LIFECYCLE_FAMILIES",
     "MintedRun",
     "RecordedTelemetry",
-    "emit_lifecycle",
     "new_run",
     "record_telemetry",
 ]
 
 _log = logging.getLogger(__name__)
-
-LIFECYCLE_FAMILIES = {"started": COMPONENT_STARTED, "ready": COMPONENT_READY, "stopped": COMPONENT_STOPPED}
 
 
 @dataclass(frozen=True)
@@ -66,16 +62,6 @@ def new_run(ctx: OperateContext, *, git_revision: str | None) -> MintedRun:
         OPERATE_ACTOR,
     )
     return MintedRun(manifest, run.run_manifest.uri, fact)
-
-
-def emit_lifecycle(ctx: OperateContext, platform_run_id: str, component: str, stage: str) -> EmittedFact:
-    """Emit COMPONENT_STARTED / READY / STOPPED (`stage` = started | ready | stopped) for `component`.
-
-    One fact per (run, component, stage): a component restarted within a run re-emits the same fact,
-    which converges; callers that must tell restarts apart add an `instance` detail themselves.
-    """
-    family = LIFECYCLE_FAMILIES[stage]
-    return ctx.emitter.emit_fact(family, ctx.pins(platform_run_id), {"component": component}, OPERATE_ACTOR)
 
 
 def record_telemetry(
