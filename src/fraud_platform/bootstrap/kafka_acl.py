@@ -3,9 +3,12 @@
 Each binding is one `confluent kafka acl create` line: principal, operation, resource type, name
 and pattern, ALLOW. A producer needs WRITE and DESCRIBE on its topics (and IDEMPOTENT_WRITE on the
 cluster, as every producer is idempotent); a consumer needs READ and DESCRIBE on its topics and READ
-on its consumer groups, which are named `fp.{role}.…` (a PREFIXED grant). The operator also creates
-and configures topics. tansu (local_parity) has no ACLs and no SASL: these bindings are rendered and
-reviewed locally, and enforced only on Confluent.
+on its consumer groups, which are named `fp.{role}.…` (a PREFIXED grant; every consumer names its
+group through `substrate.bus.group_names`, so a name and its grant cannot drift apart). The operator
+also creates and configures topics, and tears runs down: it lists consumer groups (DESCRIBE) and
+deletes them (DELETE), whichever role's they are, so those two are granted on the PREFIXED `fp.`.
+tansu (local_parity) has no ACLs and no SASL: these bindings are rendered and reviewed locally, and
+enforced only on Confluent.
 
 The principal is the role's Confluent service account (`User:sa-…`, from the dev_min pins through
 `config.kafka_keys.kafka_principals`), the account each role's own API key belongs to; a binding for
@@ -19,16 +22,12 @@ from typing import Any
 
 from fraud_platform.bootstrap.iam import iam_role_name
 from fraud_platform.bootstrap.roles import OPERATOR, TopicOperation, topic_grants_of
+from fraud_platform.substrate.bus.group_names import GROUP_ROOT, consumer_group_prefix
 
 __all__ = ["CLUSTER_RESOURCE", "consumer_group_prefix", "local_principal", "render_kafka_acls"]
 
 CLUSTER_RESOURCE = "kafka-cluster"
 _TOPIC_PREFIX = "fp.bus."
-
-
-def consumer_group_prefix(role: str) -> str:
-    """The consumer-group prefix a role may use: `fp.{role}.`."""
-    return f"fp.{role}."
 
 
 def local_principal(profile: str, role: str) -> str:
@@ -69,6 +68,8 @@ def render_kafka_acls(principal: str, role: str) -> list[dict[str, Any]]:
                 ("DESCRIBE", "CLUSTER", CLUSTER_RESOURCE, "LITERAL"),
                 ("ALTER_CONFIGS", "TOPIC", _TOPIC_PREFIX, "PREFIXED"),
                 ("DESCRIBE_CONFIGS", "TOPIC", _TOPIC_PREFIX, "PREFIXED"),
+                ("DESCRIBE", "GROUP", GROUP_ROOT, "PREFIXED"),
+                ("DELETE", "GROUP", GROUP_ROOT, "PREFIXED"),
             }
         )
     return [_binding(principal, *binding) for binding in sorted(bindings)]

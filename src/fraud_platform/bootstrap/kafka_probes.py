@@ -10,7 +10,6 @@ verify while every other role is still proven.
 
 from __future__ import annotations
 
-from fraud_platform.bootstrap.kafka_acl import consumer_group_prefix
 from fraud_platform.bootstrap.outcomes import Observed, ProbeResult
 from fraud_platform.bootstrap.ports import BootstrapPorts
 from fraud_platform.bootstrap.probes import TopicProbe
@@ -20,6 +19,7 @@ from fraud_platform.core.canonical import canonical_bytes
 from fraud_platform.core.errors import PlatformError
 from fraud_platform.core.time import Clock
 from fraud_platform.substrate._reasons import BUS_ACCESS_DENIED
+from fraud_platform.substrate.bus.group_names import consumer_group_id
 
 __all__ = ["CONSUME_PROBE_S", "run_topic_probe"]
 
@@ -47,7 +47,7 @@ def _produce(ports: BootstrapPorts, probe: TopicProbe, nonce: str) -> None:
 
 
 def _consume(ports: BootstrapPorts, probe: TopicProbe, nonce: str, clock: Clock) -> None:
-    group = f"{consumer_group_prefix(probe.role)}{PROBE_SEGMENT}.{nonce}"
+    group = consumer_group_id(probe.role, PROBE_SEGMENT, nonce)
     consumer = ports.consumer(probe.role, group, [probe.topic])
     try:
         deadline = clock.monotonic() + CONSUME_PROBE_S

@@ -27,7 +27,7 @@ from fraud_platform.substrate.factory import (
 )
 from fraud_platform.substrate.objectstore.port import ObjectStore
 from fraud_platform.substrate.state.tables import StateEngine
-from fraud_platform.wsp.consume import ConsumeReport, consume_control, group_id_for
+from fraud_platform.wsp.consume import WSP_ROLE, ConsumeReport, consume_control, group_id_for
 from fraud_platform.wsp.handle import RecordHandler
 from fraud_platform.wsp.ig_client import IgClient
 from fraud_platform.wsp.retry import RetryPolicy
@@ -35,8 +35,6 @@ from fraud_platform.wsp.state import WspState
 from fraud_platform.wsp.stream import ProgressFn, StreamOptions
 
 __all__ = ["WSP_ROLE", "WspRuntime"]
-
-WSP_ROLE = "wsp"
 
 
 @dataclass
@@ -101,7 +99,7 @@ class WspRuntime:
         """
         validate_platform_run_id(platform_run_id)
         consumer = open_consumer(
-            kafka_settings(self.profile, self.role), group_id_for(platform_run_id), [CONTROL_TOPIC]
+            kafka_settings(self.profile, self.role), group_id_for(platform_run_id, self.role), [CONTROL_TOPIC]
         )
         try:
             return consume_control(

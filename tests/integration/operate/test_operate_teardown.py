@@ -2,11 +2,14 @@
 
 One small lane run (cap 20) on the bootstrapped substrates; its transient data is read from the
 substrates themselves (objects under `fraud-platform/{run}/`, state rows, WSP's consumer group)
-before and after each command, never from the command's own output alone.
+before and after each command, never from the command's own output alone. A group under the legacy
+name `fp-wsp-{run}` (runs streamed before groups were named per role) is planted too: teardown must
+find and delete it alongside the run's `fp.wsp.run.{run}`.
 """
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 
@@ -16,14 +19,16 @@ from lane_support import SCENARIO, fp_json, point_at_small_world
 from fraud_platform.bootstrap.local_session import BootstrappedSubstrates
 from fraud_platform.config import kafka_settings, load_profile
 from fraud_platform.core.canonical import parse_json_bytes
+from fraud_platform.eb.topics import CONTROL_TOPIC
 from fraud_platform.obs.evidence import RunEvidence
 from fraud_platform.operate._reasons import TEARDOWN_RUN_UNFINISHED, TEARDOWN_TOPIC_RETAINED
 from fraud_platform.operate.teardown import PLAN, PROOF
 from fraud_platform.substrate.bus.groups import KafkaGroupAdmin
-from fraud_platform.substrate.factory import open_object_store, open_state_engine
+from fraud_platform.substrate.bus.port import KafkaSettings
+from fraud_platform.substrate.factory import open_consumer, open_object_store, open_state_engine
 from fraud_platform.substrate.objectstore.port import ObjectStore, S3Location
 from fraud_platform.substrate.state.run_rows import count_run_rows
-from fraud_platform.wsp.consume import group_id_for
+from fraud_platform.wsp.consume import group_id_for, legacy_group_id_for
 
 pytestmark = pytest.mark.integration
 
@@ -39,6 +44,7 @@ class _Lane:
     object_bucket: str
     evidence: RunEvidence
     groups: KafkaGroupAdmin
+    kafka: KafkaSettings
     dsn: str
 
     def keys(self) -> list[str]:
@@ -52,6 +58,19 @@ class _Lane:
             return count_run_rows(engine, self.run_id)
         finally:
             engine.dispose()
+
+    def plant_legacy_group(self) -> str:
+        """Commit one control record in `fp-wsp-{run}`, as a run streamed before the rename left it."""
+        group = legacy_group_id_for(self.run_id)
+        consumer = open_consumer(self.kafka, group, [CONTROL_TOPIC])
+        try:
+            deadline = time.monotonic() + 30.0
+            while (message := consumer.poll(1.0)) is None:
+                assert time.monotonic() < deadline, "no record on the control topic within 30 s"
+            consumer.commit(message)
+        finally:
+            consumer.close()
+        return group
 
 
 @pytest.fixture(scope="module")
@@ -68,6 +87,7 @@ def lane(bootstrapped: BootstrappedSubstrates, tmp_path_factory: pytest.TempPath
         object_bucket=profile.object_store.object_store_bucket,
         evidence=RunEvidence(profile.object_store.evidence_bucket, result["platform_run_id"]),
         groups=KafkaGroupAdmin(kafka_settings(profile, "operator")),
+        kafka=kafka_settings(profile, "operator"),
         dsn=profile.state.dsn.get_secret_value(),
     )
 
@@ -78,11 +98,13 @@ def test_teardown_removes_transient_data_keeps_truth_and_the_run_still_verifies(
     transient = [key for key in keys if "/ig/receipts/" not in key]
     assert transient and receipts and rows["wsp_checkpoint_v1"] > 0 and rows["ig_admission_v1"] > 0
     assert group_id_for(lane.run_id) in lane.groups.list_groups()
+    legacy = lane.plant_legacy_group()
+    assert legacy in lane.groups.list_groups()
 
     code, planned, output = fp_json(lane.env, "run", "teardown", "--run", lane.run_id, "--dry-run")
     assert code == 0 and planned["ok"] and planned["dry_run"] and planned["proof"] is None, output[-3000:]
     assert planned["removed"]["objects"] == len(transient) and planned["removed"]["state_rows"] == rows
-    assert planned["removed"]["consumer_groups"] == [group_id_for(lane.run_id)]
+    assert planned["removed"]["consumer_groups"] == sorted([group_id_for(lane.run_id), legacy])
     assert (
         lane.keys() == keys and lane.rows() == rows and group_id_for(lane.run_id) in lane.groups.list_groups()
     )
@@ -95,7 +117,7 @@ def test_teardown_removes_transient_data_keeps_truth_and_the_run_still_verifies(
     assert done["removed"] == planned["removed"]
     assert lane.keys() == receipts
     assert set(lane.rows().values()) == {0}
-    assert group_id_for(lane.run_id) not in lane.groups.list_groups()
+    assert {group_id_for(lane.run_id), legacy}.isdisjoint(lane.groups.list_groups())
 
     proof = parse_json_bytes(lane.store.get(lane.evidence.prefix.child(PROOF)))
     persists = {item["name"]: item for item in proof["persists"]}

@@ -2,11 +2,11 @@
 
 The WSP tests use the shipped profile's bucket names (so that `fp ig serve`, which loads the profile by
 name, reads the same facts views) with a pack under a namespace of their own, and mint a fresh platform
-run per test, so their consumer group (`fp-wsp-{platform_run_id}`), checkpoints and evidence are theirs
-alone. One small synthetic world is
-landed, sealed and sorted once per session; SR runs with the operator's credentials (the shared
-substrates carry no per-role posture), and so does WSP. IG is reached through an
-`httpx.MockTransport` fake (IG is not one of our substrates) until the real `fp ig serve` exists.
+run per test, so their consumer group (`fp.operator.run.{platform_run_id}`: WSP runs as operator),
+checkpoints and evidence are theirs alone. One small synthetic world is landed, sealed and sorted once
+per session; SR runs with the operator's credentials (the shared substrates carry no per-role posture),
+and so does WSP. IG is reached through an `httpx.MockTransport` fake (IG is not one of our substrates)
+until the real `fp ig serve` exists.
 """
 
 from __future__ import annotations

@@ -164,6 +164,11 @@ def test_kafka_acls_are_confluent_bindings(dev_min_profile: Profile) -> None:
     assert ("WRITE", "TOPIC", "fp.bus.control.v1", "LITERAL") not in wsp
     assert bindings("auditor") == set()
     assert ("CREATE", "CLUSTER", "kafka-cluster", "LITERAL") in bindings(OPERATOR)
+    # Teardown lists and deletes every role's groups, so only the operator has these on `fp.`.
+    assert {("DESCRIBE", "GROUP", "fp.", "PREFIXED"), ("DELETE", "GROUP", "fp.", "PREFIXED")} <= bindings(
+        OPERATOR
+    )
+    assert not any(op == "DELETE" for role in ROLES if role != OPERATOR for op, *_ in bindings(role))
     # Each role's bindings name its own Confluent service account (the principal of its own key).
     assert all(b["principal"] == "User:sa-3xsr" for b in _role(plan, "sr")["kafka_acls"])
     assert _role(plan, "sr")["kafka_principal"] == "User:sa-3xsr"

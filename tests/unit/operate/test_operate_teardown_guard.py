@@ -17,6 +17,7 @@ from fraud_platform.operate.teardown.guard import guarded_delete
 from fraud_platform.operate.teardown.persists import Persisting, monthly_cost
 from fraud_platform.operate.teardown.surfaces import ObjectSet, run_groups
 from fraud_platform.substrate.objectstore.port import S3Location
+from fraud_platform.wsp.consume import group_id_for, legacy_group_id_for, served_run_of
 
 pytestmark = pytest.mark.unit
 
@@ -84,8 +85,37 @@ def test_objects_are_totalled_per_folder_two_levels_under_the_run() -> None:
 
 
 def test_a_runs_groups_are_wsps_group_and_groups_named_with_the_run() -> None:
-    listed = [f"fp-wsp-{_RUN}", "fp-wsp-platform_20261203T101501Z", f"fp.operator.{_RUN}", "fp-reader-abc"]
-    assert run_groups(listed, _RUN) == (f"fp-wsp-{_RUN}", f"fp.operator.{_RUN}")
+    other = "platform_20261203T101501Z"
+    listed = [
+        f"fp.wsp.run.{_RUN}",
+        f"fp.wsp.run.{other}",
+        f"fp.operator.run.{_RUN}",
+        f"fp.operator.{_RUN}",
+        f"fp-wsp-{_RUN}",
+        f"fp-wsp-{other}",
+        "fp.ig.reader.abc",
+    ]
+    assert run_groups(listed, _RUN) == (
+        f"fp-wsp-{_RUN}",
+        f"fp.operator.{_RUN}",
+        f"fp.operator.run.{_RUN}",
+        f"fp.wsp.run.{_RUN}",
+    )
+
+
+def test_wsps_run_groups_and_legacy_ones_name_their_run() -> None:
+    assert group_id_for(_RUN) == f"fp.wsp.run.{_RUN}"
+    assert served_run_of(group_id_for(_RUN)) == _RUN
+    assert served_run_of(group_id_for(_RUN, "operator")) == _RUN
+    assert served_run_of(legacy_group_id_for(_RUN)) == _RUN == served_run_of(f"fp-wsp-{_RUN}")
+    for group in (
+        "fp.ig.reader.abc",
+        f"fp.wsp._bootstrap_probe.{_RUN}",
+        "fp.wsp.run.",
+        "fp-wsp-",
+        "x.wsp.run.y",
+    ):
+        assert served_run_of(group) is None
 
 
 def _prices(storage: str | None) -> PricingSection:

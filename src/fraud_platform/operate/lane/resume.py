@@ -1,6 +1,6 @@
 """Whether the READY a lane rerun got back from SR was already streamed, from WSP's own consumed set.
 
-Why the lane asks before it starts WSP: the consumer group of a run (`fp-wsp-{run}`) commits the
+Why the lane asks before it starts WSP: the consumer group of a run (`fp.wsp.run.{run}`) commits the
 READY's offset only after WSP recorded its terminal outcome in the consumed set. So once a lane got as
 far as "WSP finished" and then died before its commit, the READY is both in the consumed set and
 behind the group's committed offset: a new WSP of that group would never see it again and would wait

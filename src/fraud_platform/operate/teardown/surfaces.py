@@ -17,7 +17,7 @@ from fraud_platform.substrate.bus.groups import KafkaGroupAdmin
 from fraud_platform.substrate.objectstore.port import ObjectStore, S3Location
 from fraud_platform.substrate.state.run_rows import count_run_rows
 from fraud_platform.substrate.state.tables import StateEngine
-from fraud_platform.wsp.consume import group_id_for
+from fraud_platform.wsp.consume import legacy_group_id_for, served_run_of
 
 __all__ = [
     "KEPT_FOR_VERIFY",
@@ -116,9 +116,20 @@ def _split(objects: ObjectSet, prefix: S3Location) -> tuple[ObjectSet, ObjectSet
 
 
 def run_groups(listed: Sequence[str], platform_run_id: str) -> tuple[str, ...]:
-    """The listed groups that belong to the run: WSP's group and any group named with the run id."""
-    own = group_id_for(platform_run_id)
-    return tuple(sorted(group for group in listed if group == own or platform_run_id in group))
+    """The listed groups that belong to the run: WSP's group and any group named with the run id.
+
+    WSP's group is `fp.{role}.run.{run}` under whichever role streamed it, or the legacy `fp-wsp-{run}`
+    of a run streamed before the rename (`wsp.consume.LEGACY_GROUP_PREFIX`), so an old run's teardown
+    still finds and deletes it.
+    """
+    legacy = legacy_group_id_for(platform_run_id)
+    return tuple(
+        sorted(
+            group
+            for group in listed
+            if served_run_of(group) == platform_run_id or group == legacy or platform_run_id in group
+        )
+    )
 
 
 def run_surfaces(

@@ -1,11 +1,12 @@
 """`--all-transient`: every run that still has transient data, torn down or skipped with a reason.
 
 Runs are found where their transient data is (folders under `fraud-platform/`, rows in the working
-tables, WSP's per-run consumer groups), not from the evidence, so a run whose objects are gone but
-whose rows remain is still found. A run that fails closed is listed with its code and the sweep
-goes on to the next (the command then exits 2). An unfinished run is skipped (TEARDOWN_RUN_UNFINISHED), a folder
-that is not a run id is skipped (RUN_ID_INVALID), each stated in the result. The root `_tmp/`
-scratch of both buckets is removed too; it belongs to no run, so it is reported here, not in a proof.
+tables, WSP's per-run consumer groups `fp.{role}.run.{run}` and the legacy `fp-wsp-{run}`), not from
+the evidence, so a run whose objects are gone but whose rows remain is still found. A run that fails
+closed is listed with its code and the sweep goes on to the next (the command then exits 2). An
+unfinished run is skipped (TEARDOWN_RUN_UNFINISHED), a folder that is not a run id is skipped
+(RUN_ID_INVALID), each stated in the result. The root `_tmp/` scratch of both buckets is removed too;
+it belongs to no run, so it is reported here, not in a proof.
 """
 
 from __future__ import annotations
@@ -23,7 +24,7 @@ from fraud_platform.operate.teardown.guard import guarded_delete
 from fraud_platform.operate.teardown.surfaces import list_objects
 from fraud_platform.substrate.objectstore.port import S3Location
 from fraud_platform.substrate.state.run_rows import runs_with_rows
-from fraud_platform.wsp.consume import group_id_for
+from fraud_platform.wsp.consume import served_run_of
 
 __all__ = ["SweepOutcome", "sweep"]
 
@@ -93,8 +94,7 @@ def _folders(site: TeardownSite) -> set[str]:
 def _candidates(site: TeardownSite, groups: list[str]) -> tuple[list[str], list[str]]:
     """(run ids with transient data, working folders that are not run ids), both sorted."""
     names = _folders(site) | runs_with_rows(site.engine)
-    prefix = group_id_for("")
-    names |= {group.removeprefix(prefix) for group in groups if group.startswith(prefix)}
+    names |= {run for run in map(served_run_of, groups) if run is not None}
     runs = sorted(name for name in names if _RUN_ID.match(name))
     return runs, sorted(name for name in names if not _RUN_ID.match(name))
 

@@ -9,7 +9,10 @@ and looks for the record's identity in its headers.
 It never reads high watermarks (tansu reports them wrong): "the end" is the point after which no
 record arrived for `idle_s`, which the caller chooses longer than a produce can take to appear. The
 consumer is assigned its partition directly (no group join, no commits), so a read costs no
-rebalance and leaves no trace in any group.
+rebalance and leaves no trace in any group. It still carries a group id (librdkafka's consumer wants
+one, and any offset request made under it is checked against READ on the group where ACLs exist):
+`fp.{role}.reader.{uuid}`, under the prefix of the role whose key `settings` holds (`settings.role`,
+set by `config.kafka_settings`), the only groups that role's ACLs let it use.
 """
 
 from __future__ import annotations
@@ -26,10 +29,13 @@ from fraud_platform.substrate import telemetry
 from fraud_platform.substrate._reasons import BUS_CONFIG_INVALID, BUS_CONSUME_FAILED
 from fraud_platform.substrate.bus._config import base_config
 from fraud_platform.substrate.bus.errors import map_kafka_errors, translate_kafka_error
+from fraud_platform.substrate.bus.group_names import consumer_group_id
 from fraud_platform.substrate.bus.port import BusMessage, KafkaSettings
 
-__all__ = ["KafkaPartitionReader"]
+__all__ = ["READER_SEGMENT", "KafkaPartitionReader"]
 
+READER_SEGMENT = "reader"
+"""The segment after the role in a reader's group id: `fp.{role}.reader.{uuid}`."""
 _POLL_S = 0.2
 
 
@@ -57,7 +63,7 @@ class KafkaPartitionReader:
         FailClosed(BUS_CONSUME_FAILED) if `deadline_s` passes while records keep arriving.
         """
         config = base_config(self._settings, suffix="reader") | {
-            "group.id": f"fp-reader-{uuid.uuid4().hex}",
+            "group.id": consumer_group_id(self._settings.role, READER_SEGMENT, uuid.uuid4().hex),
             "enable.auto.commit": False,
             "enable.auto.offset.store": False,
             "enable.partition.eof": False,
