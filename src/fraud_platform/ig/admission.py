@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import functools
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 from pydantic import ValidationError
 
@@ -47,12 +47,12 @@ _INT_RANGES = {
 _WORLD_KEY = ("manifest_fingerprint", "parameter_hash", "seed", "scenario_id")
 
 
-@dataclass(frozen=True, slots=True)
-class Admissible:
+class Admissible(NamedTuple):
     """An event that passed every check: ready for dedupe and publish.
 
     `key` is its dedupe key `(platform_run_id, event_class, event_id)`, built once here because the
-    publisher looks every event up by it several times per batch.
+    publisher looks every event up by it several times per batch. A named tuple (immutable, and
+    built without the per-field `object.__setattr__` of a frozen dataclass: one per event).
     """
 
     envelope: Envelope
@@ -100,17 +100,43 @@ def _type_error(column: ColumnSpec, value: Any) -> str | None:
     return None
 
 
+_PLAIN = {"float64": float, "bool": bool}
+"""Catalogue types whose values pass outright when their type is exactly this one (any other
+non-integer kind passes as exactly `str`); integer kinds pass as exactly `int` within their range."""
+
+
 @functools.cache
-def _columns(output_id: str) -> tuple[ColumnSpec, ...]:
-    return load_catalogue().output(output_id).columns
+def _columns(output_id: str) -> tuple[tuple[ColumnSpec, type, tuple[int, int] | None], ...]:
+    """Each column with the exact type that passes it outright and, for integer kinds, the range."""
+    return tuple(
+        (
+            column,
+            int if column.type in _INT_RANGES else _PLAIN.get(column.type, str),
+            _INT_RANGES.get(column.type),
+        )
+        for column in load_catalogue().output(output_id).columns
+    )
 
 
 def _payload_failure(envelope: Envelope) -> str | None:
+    """The first column the payload lacks or holds a wrong value for; None when every column fits.
+
+    A value of exactly the column's plain type (in range, for integers) or a null in a nullable
+    column passes without `_type_error`; anything else gets its full check (and message) there.
+    """
     payload = envelope.payload
-    for column in _columns(envelope.event_type):
+    for column, plain, bounds in _columns(envelope.event_type):
         if column.name not in payload:
             return f"{column.name}: missing"
-        problem = _type_error(column, payload[column.name])
+        value = payload[column.name]
+        if bounds is not None:
+            if type(value) is int and bounds[0] <= value <= bounds[1]:
+                continue
+        elif type(value) is plain:
+            continue
+        if value is None and column.nullable:
+            continue
+        problem = _type_error(column, value)
         if problem is not None:
             return problem
     for name in _WORLD_KEY:

@@ -167,15 +167,19 @@ def create_app(runtime: IgRuntime) -> FastAPI:
         try:
             principal = runtime.authenticator.ingest_principal(request.headers.get("authorization"))
             runtime.limiter.take()
-            document = _decode(await _read_body(request, settings.max_body_bytes))
-            return [principal, document]
+            body = await _read_body(request, settings.max_body_bytes)
+            # The receipts' admission_ms counts from here: decoding onwards is IG's time, not the network's.
+            arrived = service.clock.monotonic()
+            return [principal, _decode(body), arrived]
         except PlatformError as error:
             return _answer(error, retry)
 
-    async def _decide(events: list[Any], principal: str) -> IngestBatchResponse | JSONResponse:
+    async def _decide(
+        events: list[Any], principal: str, arrived: float
+    ) -> IngestBatchResponse | JSONResponse:
         try:
             await run_in_threadpool(runtime.ensure_tables)
-            return await run_in_threadpool(service.ingest, events, principal)
+            return await run_in_threadpool(service.ingest, events, principal, arrived=arrived)
         except PlatformError as error:
             return _answer(error, retry)
 
@@ -190,12 +194,12 @@ def create_app(runtime: IgRuntime) -> FastAPI:
         received = await _ingest(request)
         if isinstance(received, JSONResponse):
             return received
-        principal, document = received
+        principal, document, arrived = received
         try:
             events = _batch_events(document, settings.max_batch_events)
         except FailClosed as error:
             return _answer(error, retry)
-        decided = await _decide(events, principal)
+        decided = await _decide(events, principal, arrived)
         return decided if isinstance(decided, JSONResponse) else _model_response(decided)
 
     @app.post(
@@ -209,10 +213,10 @@ def create_app(runtime: IgRuntime) -> FastAPI:
         received = await _ingest(request)
         if isinstance(received, JSONResponse):
             return received
-        principal, document = received
+        principal, document, arrived = received
         if not isinstance(document, dict):
             return _error(IG_REQUEST_MALFORMED, "the body is one envelope object", 400, retry)
-        decided = await _decide([document], principal)
+        decided = await _decide([document], principal, arrived)
         return decided if isinstance(decided, JSONResponse) else _model_response(decided.decisions[0])
 
     @app.get("/v1/receipts/{receipt_id}", responses=_ERRORS)

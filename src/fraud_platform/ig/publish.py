@@ -27,7 +27,7 @@ import threading
 import time
 import zlib
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from fraud_platform.core.errors import FailClosed, TransientError
 from fraud_platform.core.reasons import ReasonCode
@@ -65,9 +65,8 @@ __all__ = ["Outcome", "PartitionBook", "Publisher", "record_headers"]
 _WAIT_SLICE_S = 0.1
 
 
-@dataclass(frozen=True)
-class Outcome:
-    """What IG answers for one dedupe key."""
+class Outcome(NamedTuple):
+    """What IG answers for one dedupe key (a named tuple: one is built per event, and cheaply)."""
 
     decision: Decision
     eb_ref: EbRef | None = None
@@ -86,8 +85,7 @@ class PartitionBook:
 
     def partition_for(self, topic: str, key: bytes) -> int:
         """CRC32 of the key modulo the topic's partition count: stable, and known before producing."""
-        with self._lock:
-            count = self._counts.get(topic)
+        count = self._counts.get(topic)  # a dict read is atomic; the lock only orders the writes
         if count is None:
             topics = self._admin.list_topics(self._timeout_s)
             if topic not in topics or topics[topic] < 1:

@@ -13,15 +13,16 @@ receipt id to its object and line for `GET /v1/receipts/{id}` without one object
 
 from __future__ import annotations
 
+import hashlib
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from fraud_platform.core.canonical import parse_json_bytes, sha256_hex
+from fraud_platform.core.canonical import parse_json_bytes
 from fraud_platform.ig.jsonbytes import decoded_json_bytes
 from fraud_platform.substrate.objectstore.port import ObjectStore, S3Location
-from fraud_platform.substrate.state.ig_tables import index_receipts
+from fraud_platform.substrate.state.ig_tables import ReceiptIndexRow, index_receipts
 from fraud_platform.substrate.state.tables import StateEngine
 
 __all__ = ["UNATTRIBUTED", "ReceiptLine", "read_receipt", "receipt_id_for", "write_batch_objects"]
@@ -32,7 +33,7 @@ _RUN_ID = re.compile(r"^platform_\d{8}T\d{6}Z$")
 
 def receipt_id_for(batch_id: str, position: int) -> str:
     """The receipt id of the decision at `position` of a batch (opaque, 32 hex)."""
-    return sha256_hex(f"ig-receipt|{batch_id}|{position}")[:32]
+    return hashlib.sha256(f"ig-receipt|{batch_id}|{position}".encode()).hexdigest()[:32]
 
 
 @dataclass(frozen=True)
@@ -66,7 +67,7 @@ def write_batch_objects(
     by_run: dict[str, list[ReceiptLine]] = {}
     for line in lines:
         by_run.setdefault(_run_folder(line.platform_run_id), []).append(line)
-    index: list[dict[str, Any]] = []
+    index: list[ReceiptIndexRow] = []
     for folder, run_lines in sorted(by_run.items()):
         receipts_key = f"fraud-platform/{folder}/ig/receipts/{batch_id}.ndjson"
         body = _ndjson([line.receipt for line in run_lines])
@@ -81,18 +82,18 @@ def write_batch_objects(
                 content_type="application/x-ndjson",
             )
             written[folder].append(len(body))
-        for number, line in enumerate(run_lines):
-            index.append(
-                {
-                    "receipt_id": line.receipt["receipt_id"],
-                    "platform_run_id": folder,
-                    "batch_id": batch_id,
-                    "object_key": receipts_key,
-                    "line": number,
-                    "event_id": line.receipt.get("event_id"),
-                    "decision": line.receipt["decision"],
-                }
+        index += [
+            ReceiptIndexRow(
+                line.receipt["receipt_id"],
+                folder,
+                batch_id,
+                receipts_key,
+                number,
+                line.receipt.get("event_id"),
+                line.receipt["decision"],
             )
+            for number, line in enumerate(run_lines)
+        ]
     index_receipts(engine, index)
     return written
 

@@ -99,8 +99,21 @@ class IngestService:
         self.governance = governance
         self.telemetry = telemetry
 
-    def ingest(self, raw_events: Sequence[Any], principal: str) -> IngestBatchResponse:
-        """Decide every event of one request; decisions in request order."""
+    @property
+    def clock(self) -> Clock:
+        """The injected clock: the HTTP layer stamps a request's arrival with its `monotonic()`."""
+        return self._clock
+
+    def ingest(
+        self, raw_events: Sequence[Any], principal: str, *, arrived: float | None = None
+    ) -> IngestBatchResponse:
+        """Decide every event of one request; decisions in request order.
+
+        `arrived` is the clock's `monotonic()` when the request body had been read (before it was
+        decoded), so every receipt's `admission_ms` covers decoding, the checks, the publish and its
+        confirm: IG's own time on the batch, not the network's. None starts the count here.
+        """
+        started = self._clock.monotonic() if arrived is None else arrived
         batch_id = secrets.token_hex(16)
         self.metrics.received.inc(len(raw_events))
         self.metrics.batch_size.observe(len(raw_events))
@@ -123,8 +136,9 @@ class IngestService:
         for slot in slots:
             slot.outcome = self._decide(slot, leaders, outcomes)
         received_at = format_utc(self._clock.now())
+        admission_ms = round((self._clock.monotonic() - started) * 1000, 3)
         lines = [
-            self._receipt(batch_id, position, slot, principal, received_at)
+            self._receipt(batch_id, position, slot, principal, received_at, admission_ms)
             for position, slot in enumerate(slots)
         ]
         written = write_batch_objects(self.store, self.engine, self.bucket, batch_id, lines)
@@ -161,7 +175,9 @@ class IngestService:
         return Outcome(Decision.DUPLICATE, outcome.eb_ref)
 
     @staticmethod
-    def _receipt(batch_id: str, position: int, slot: _Slot, principal: str, received_at: str) -> ReceiptLine:
+    def _receipt(
+        batch_id: str, position: int, slot: _Slot, principal: str, received_at: str, admission_ms: float
+    ) -> ReceiptLine:
         outcome = slot.outcome
         assert outcome is not None  # set for every slot by `ingest` before receipts are built
         checked = slot.checked
@@ -182,6 +198,7 @@ class IngestService:
             "payload_hash": admissible.payload_hash if admissible else None,
             "principal": principal,
             "received_at_utc": received_at,
+            "admission_ms": admission_ms,
         }
         return ReceiptLine(
             receipt=receipt,
@@ -202,8 +219,11 @@ class IngestService:
     def _decision(slot: _Slot) -> EventDecision:
         outcome = slot.outcome
         assert outcome is not None  # set for every slot by `ingest`
+        checked = slot.checked
         return EventDecision(
-            event_id=_field(slot.raw, "event_id") or "",
+            event_id=checked.envelope.event_id
+            if isinstance(checked, Admissible)
+            else _field(slot.raw, "event_id") or "",
             decision=outcome.decision,
             reason_code=str(outcome.reason_code) if outcome.reason_code is not None else None,
             receipt_id=slot.receipt_id,
@@ -211,13 +231,23 @@ class IngestService:
         )
 
     def _count(self, decisions: Sequence[EventDecision]) -> None:
+        """Add the batch's decisions to the counters, one increment per counter (and reason)."""
+        admitted = duplicate = 0
+        quarantined: dict[str, int] = {}
         for decision in decisions:
             if decision.decision is Decision.ADMIT:
-                self.metrics.admitted.inc()
+                admitted += 1
             elif decision.decision is Decision.DUPLICATE:
-                self.metrics.duplicate.inc()
+                duplicate += 1
             else:
-                self.metrics.quarantined.labels(reason=decision.reason_code or "").inc()
+                reason = decision.reason_code or ""
+                quarantined[reason] = quarantined.get(reason, 0) + 1
+        if admitted:
+            self.metrics.admitted.inc(admitted)
+        if duplicate:
+            self.metrics.duplicate.inc(duplicate)
+        for reason, count in sorted(quarantined.items()):
+            self.metrics.quarantined.labels(reason=reason).inc(count)
 
     def _govern(self, batch_id: str, slots: Sequence[_Slot]) -> None:
         admitted: set[str] = set()
@@ -226,10 +256,14 @@ class IngestService:
             outcome, checked = slot.outcome, slot.checked
             if outcome is None:
                 continue
-            if outcome.decision is Decision.ADMIT and isinstance(checked, Admissible):
-                admitted.add(checked.envelope.platform_run_id)
+            if outcome.decision is Decision.ADMIT:
+                if isinstance(checked, Admissible):
+                    admitted.add(checked.envelope.platform_run_id)
+                continue
+            if outcome.decision is not Decision.QUARANTINE:
+                continue
             run = _field(slot.raw, "platform_run_id")
-            if outcome.decision is Decision.QUARANTINE and run is not None and _is_run_id(run):
+            if run is not None and _is_run_id(run):
                 reasons = quarantined.setdefault(run, {})
                 code = str(outcome.reason_code)
                 reasons[code] = reasons.get(code, 0) + 1
@@ -240,12 +274,17 @@ class IngestService:
     def _log(batch_id: str, slots: Sequence[_Slot]) -> None:
         runs: dict[tuple[str | None, str | None], dict[str, int]] = {}
         for slot in slots:
-            outcome = slot.outcome
+            outcome, checked = slot.outcome, slot.checked
             if outcome is None:
                 continue
-            key = (_field(slot.raw, "platform_run_id"), _field(slot.raw, "scenario_run_id"))
+            key: tuple[str | None, str | None]
+            if isinstance(checked, Admissible):
+                key = (checked.envelope.platform_run_id, checked.envelope.scenario_run_id)
+            else:
+                key = (_field(slot.raw, "platform_run_id"), _field(slot.raw, "scenario_run_id"))
             counts = runs.setdefault(key, {})
-            counts[outcome.decision.value] = counts.get(outcome.decision.value, 0) + 1
+            name = str(outcome.decision)
+            counts[name] = counts.get(name, 0) + 1
         for (platform_run_id, scenario_run_id), counts in sorted(runs.items(), key=lambda item: str(item[0])):
             log_event(
                 _LOG,

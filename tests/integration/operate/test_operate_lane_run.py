@@ -9,7 +9,9 @@ Verification re-reads every file by digest; a tampered bundle file fails it.
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
+from typing import Any
 
 import pytest
 from lane_support import fp_json, point_at_small_world
@@ -54,6 +56,23 @@ def _forge_statement(store: ObjectStore, evidence: RunEvidence, name: str) -> No
     store.put_if_match(commit_location, canonical_file_bytes(commit), commit_info.etag)
 
 
+def _assert_charts_have_data(page: str, counters: dict[str, Any]) -> None:
+    """Both admission charts of the report hold every admitted event: the times from IG's receipts,
+    the latencies from their `admission_ms` (a lane run's receipts all carry it), and no empty-chart note."""
+    figures = {
+        name: json.loads(found.group(1))
+        for name in ("admitted", "latency")
+        if (found := re.search(rf"var {name} = (.*);\n", page)) is not None
+    }
+    admitted = {trace["name"]: len(trace["x"]) for trace in figures["admitted"]["data"]}
+    latencies = {trace["name"]: trace["x"] for trace in figures["latency"]["data"]}
+    expected = {output_id: row["admitted"] for output_id, row in counters.items() if row["admitted"]}
+    assert admitted == expected
+    assert {name: len(values) for name, values in latencies.items()} == expected
+    assert all(value > 0 for values in latencies.values() for value in values)
+    assert "chart-note" not in page.split("</style>", 1)[1]
+
+
 def test_lane_at_cap_20_passes_and_verifies_and_a_tampered_file_does_not(
     lane_env: dict[str, str], bootstrapped: BootstrappedSubstrates, tmp_path: Path
 ) -> None:
@@ -92,6 +111,7 @@ def test_lane_at_cap_20_passes_and_verifies_and_a_tampered_file_does_not(
     assert len(sort_outputs) == len(counters) and all("/stream_view/" in name for name in sort_outputs)
     page = operator.get(evidence.prefix.child("report.html")).decode("utf-8")
     assert run_id in page and "PASS" in page
+    _assert_charts_have_data(page, counters)
     processes = parse_json_bytes(operator.get(evidence.prefix.child("processes.json")))
     assert [e["kind"] for e in processes["events"] if e["name"] == "wsp"][-1] == "exited"
 

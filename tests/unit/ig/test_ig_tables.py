@@ -10,12 +10,15 @@ from fraud_platform.substrate.state.ig_tables import (
     IN_FLIGHT,
     ClaimRequest,
     Confirmed,
+    ReceiptIndexRow,
     admission_rows,
     claim_batch,
     confirm_batch,
     ensure_ig_tables,
     events_by_id,
+    index_receipts,
     partition_marks,
+    receipt_row,
     take_over_claim,
 )
 
@@ -75,3 +78,43 @@ def test_confirm_is_fenced_by_holder_and_epoch(tmp_path: Path) -> None:
         ("topic.t", 5): 0,
     }
     assert [row["state"] for row in events_by_id(engine, _RUN, keys[0][2])] == [ADMITTED]
+
+
+def test_a_claim_over_several_statement_chunks_reports_exactly_the_inserted_keys(tmp_path: Path) -> None:
+    engine = _engine(tmp_path)
+    every = _requests(260)
+    first, _ = claim_batch(engine, every[50:180:3], holder="ig-a", expires_us=1_000)
+    inserted, rows = claim_batch(engine, every, holder="ig-b", expires_us=2_000)
+    assert inserted == {request.key for request in every} - first
+    assert len(rows) == 260
+    assert {key for key, row in rows.items() if row["holder"] == "ig-a"} == first
+    stored = admission_rows(engine, [request.key for request in every])
+    assert {
+        key: (row["holder"], row["claim_epoch"], row["claim_expires_us"]) for key, row in stored.items()
+    } == {key: (row["holder"], row["claim_epoch"], row["claim_expires_us"]) for key, row in rows.items()}
+
+
+def test_a_confirm_without_places_reads_back_and_raises_the_marks(tmp_path: Path) -> None:
+    engine = _engine(tmp_path)
+    keys = [request.key for request in _requests(4)]
+    claim_batch(engine, _requests(4), holder="ig-a", expires_us=1_000)
+    moved = confirm_batch(engine, [Confirmed(key, "ig-a", 1, 100 + n, f"r{n}") for n, key in enumerate(keys)])
+    assert moved == set(keys)
+    assert partition_marks(engine, [("topic.t", 0), ("topic.t", 1)]) == {
+        ("topic.t", 0): 103,
+        ("topic.t", 1): 104,
+    }
+    assert confirm_batch(engine, [Confirmed(keys[0], "ig-a", 1, 7, "r0", ("topic.t", 0))]) == set()
+    assert partition_marks(engine, [("topic.t", 0)]) == {("topic.t", 0): 103}  # marks never go down
+
+
+def test_receipt_index_rows_are_found_by_receipt_id_and_kept_on_repeat(tmp_path: Path) -> None:
+    engine = _engine(tmp_path)
+    rows = [
+        ReceiptIndexRow(f"{n:032x}", _RUN, "b" * 32, "fraud-platform/x.ndjson", n, None, "ADMIT")
+        for n in range(3)
+    ]
+    index_receipts(engine, rows)
+    index_receipts(engine, [rows[1]._replace(line=99)])
+    assert receipt_row(engine, f"{1:032x}") == rows[1]._asdict()
+    assert receipt_row(engine, "f" * 32) is None

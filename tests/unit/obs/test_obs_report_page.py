@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 from datetime import UTC, datetime
 from typing import Any
@@ -113,9 +114,14 @@ def test_admission_series_must_match_the_counters_and_be_well_formed() -> None:
     with pytest.raises(FailClosed, match="missing from the counters"):
         parse_report_data(stray)
     misaligned = _raw()
-    misaligned["admissions"][0]["latencies_ms"] = [1.0]
-    with pytest.raises(FailClosed, match="one per admitted event"):
+    misaligned["admissions"][0]["latencies_ms"] = [1.0, 2.0, 3.0]
+    with pytest.raises(FailClosed, match="at most one per admitted event"):
         parse_report_data(misaligned)
+    for impossible in (-0.5, float("inf"), float("nan")):
+        bad = _raw()
+        bad["admissions"][0]["latencies_ms"] = [impossible]
+        with pytest.raises(FailClosed, match="finite, non-negative"):
+            parse_report_data(bad)
     naive = _raw()
     naive["admissions"][0]["admitted_at"] = ["2026-12-03T08:00:00"] * 2
     with pytest.raises(FailClosed, match="timezone-aware"):
@@ -147,6 +153,25 @@ def test_an_empty_chart_says_why_and_a_full_one_carries_no_note() -> None:
     no_latency = [{"output_id": "arrival_events_5B", "admitted_at": [T0.isoformat()], "latencies_ms": []}]
     page = render_report(parse_report_data(_raw(admissions=no_latency)))
     notes = re.findall(r'<p class="warn chart-note">([^<]*)</p>', page)
-    assert len(notes) == 1 and "no admission latency" in notes[0]
+    assert notes == [
+        "IG recorded no admission time for this run&#x27;s events, so the latency chart is empty."
+    ]
     empty = render_report(parse_report_data(_raw(admissions=[])))
     assert len(re.findall(r'<p class="warn chart-note">', empty)) == 2
+
+
+def test_receipts_without_admission_ms_are_left_out_of_the_latency_chart_and_counted() -> None:
+    partial = [{"output_id": "arrival_events_5B", "admitted_at": [T0.isoformat()] * 3, "latencies_ms": [8.0]}]
+    page = render_report(parse_report_data(_raw(admissions=partial)))
+    notes = re.findall(r'<p class="warn chart-note">([^<]*)</p>', page)
+    assert notes == [
+        "The latency chart leaves out 2 admitted event(s) whose IG receipt carries no admission_ms."
+    ]
+
+
+def test_the_latency_chart_draws_the_receipts_latencies() -> None:
+    page = render_report(parse_report_data(_raw()))
+    figure = json.loads(re.search(r"var latency = (.*);\n", page).group(1))  # type: ignore[union-attr]
+    assert [(trace["type"], trace["name"], trace["x"]) for trace in figure["data"]] == [
+        ("histogram", "arrival_events_5B", [3.5, 4.0])
+    ]

@@ -54,7 +54,11 @@ def admissions_figure(series: tuple[AdmissionSeries, ...]) -> go.Figure:
 
 
 def latency_figure(series: tuple[AdmissionSeries, ...]) -> go.Figure:
-    """Admission latency distribution (WSP send → IG receipt), one histogram per output."""
+    """Admission latency distribution, one histogram per output.
+
+    Each value is IG's time on the event's batch (receipt `admission_ms`: body read to publish
+    confirmed), so a batch of n events adds n equal values: the histogram is weighted by events.
+    """
     figure = go.Figure()
     for item in series:
         if item.latencies_ms:

@@ -8,6 +8,7 @@ unsafe (a link whose scheme could run script, counters that do not add up to the
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping
 from datetime import datetime
 from typing import Any, Literal
@@ -83,7 +84,12 @@ class OutputCounters(_Frozen):
 
 
 class AdmissionSeries(_Frozen):
-    """Admission times of one output's events (one entry per admitted event) and their latencies."""
+    """Admission times of one output's events (one entry per admitted event) and their latencies.
+
+    `latencies_ms` holds IG's batch admission latency of each admitted event whose receipt recorded
+    one: receipts written before IG recorded it have none, and none is invented for them, so there
+    may be fewer latencies than admitted events, never more.
+    """
 
     output_id: str = Field(min_length=1)
     admitted_at: tuple[datetime, ...]
@@ -91,10 +97,10 @@ class AdmissionSeries(_Frozen):
 
     @model_validator(mode="after")
     def _aligned(self) -> AdmissionSeries:
-        if len(self.latencies_ms) not in (0, len(self.admitted_at)):
-            raise ValueError("latencies_ms must be empty or one per admitted event")
-        if any(value < 0 for value in self.latencies_ms):
-            raise ValueError("a latency cannot be negative")
+        if len(self.latencies_ms) > len(self.admitted_at):
+            raise ValueError("latencies_ms must hold at most one per admitted event")
+        if any(not 0 <= value < math.inf for value in self.latencies_ms):
+            raise ValueError("a latency must be a finite, non-negative number of ms")
         if any(moment.tzinfo is None for moment in self.admitted_at):
             raise ValueError("admission times must be timezone-aware")
         return self

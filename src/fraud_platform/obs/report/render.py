@@ -136,10 +136,14 @@ def _chart_notes(data: ReportData) -> str:
     if not any(series.admitted_at for series in data.admissions):
         notes.append("No admission times were recorded for this run, so the admissions chart is empty.")
     if not any(series.latencies_ms for series in data.admissions):
-        notes.append(
-            "No per-event send time was recorded (WSP does not stamp one), so no admission latency"
-            " distribution can be drawn from the components' records."
-        )
+        notes.append("IG recorded no admission time for this run's events, so the latency chart is empty.")
+    else:
+        missing = sum(len(series.admitted_at) - len(series.latencies_ms) for series in data.admissions)
+        if missing:
+            notes.append(
+                f"The latency chart leaves out {missing} admitted event(s) whose IG receipt carries"
+                " no admission_ms."
+            )
     return "".join(f'<p class="warn chart-note">{escape(note)}</p>' for note in notes)
 
 

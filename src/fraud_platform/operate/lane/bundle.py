@@ -205,7 +205,11 @@ def _report(facts: LaneFacts, evidence: RunEvidence, cost: CostEstimate, names: 
             for row in recon.outputs
         ),
         admissions=tuple(
-            AdmissionSeries(output_id=output_id, admitted_at=tuple(sorted(times)), latencies_ms=())
+            AdmissionSeries(
+                output_id=output_id,
+                admitted_at=tuple(sorted(times)),
+                latencies_ms=tuple(sorted(facts.proof.admission_ms.get(output_id, ()))),
+            )
             for output_id, times in sorted(facts.proof.admitted_at.items())
             if output_id in {row.output_id for row in recon.outputs}
         ),

@@ -55,10 +55,16 @@ _PROBLEMS_KEPT = 20
 
 @dataclass(frozen=True)
 class LaneProof:
-    """The four statement documents, by statement key; `problems` judged by `judge.JUDGES`."""
+    """The four statement documents, by statement key; `problems` judged by `judge.JUDGES`.
+
+    `admitted_at` and `admission_ms` (IG's receipt times and batch admission latencies, per output)
+    feed only the report's charts: they are kept out of `documents`, whose files must be byte-identical
+    on a rerun, because a latency is a measurement that differs every time.
+    """
 
     documents: dict[str, dict[str, Any]]
     admitted_at: dict[str, list[datetime]] = field(default_factory=dict)
+    admission_ms: dict[str, list[float]] = field(default_factory=dict)
 
     def problems(self, key: str) -> list[str]:
         return JUDGES[key](self.documents[key])
@@ -178,4 +184,5 @@ def gather_proof(
             DOWNSTREAM_PARITY: _parity(store, object_bucket, check, recon, platform_run_id, admitted),
         },
         admitted.times,
+        admitted.latencies_ms,
     )

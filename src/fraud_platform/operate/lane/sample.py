@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import hashlib
 import io
+import math
 import random
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -108,15 +109,32 @@ def view_event_ids(
 
 @dataclass(frozen=True)
 class Admitted:
-    """IG's ADMIT receipts of a run: event ids and receipt times (`received_at_utc`), per output."""
+    """IG's ADMIT receipts of a run, per output: event ids, receipt times (`received_at_utc`) and
+    IG's batch admission latencies (`admission_ms`; receipts written before IG recorded it have none,
+    so an output may hold fewer latencies than times, never an invented one)."""
 
     event_ids: dict[str, set[str]]
     times: dict[str, list[datetime]]
+    latencies_ms: dict[str, list[float]]
+
+
+def _admission_ms(receipt: Mapping[str, Any], key: str) -> float | None:
+    """The receipt's `admission_ms`, None when absent; a value that is not a duration is refused."""
+    value = receipt.get("admission_ms")
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, int | float) or not 0 <= value < math.inf:
+        raise FailClosed(
+            STATEMENT_UNPROVEN,
+            f"an IG receipt in {key} carries an admission_ms that is not a duration in ms",
+            {"object_key": key, "receipt_id": str(receipt.get("receipt_id"))},
+        )
+    return float(value)
 
 
 def admitted_receipts(store: ObjectStore, bucket: str, platform_run_id: str) -> Admitted:
     """Every event IG admitted for the run, per output, from its immutable receipts objects."""
-    admitted = Admitted({}, {})
+    admitted = Admitted({}, {}, {})
     prefix = S3Location(bucket, f"fraud-platform/{platform_run_id}/ig/receipts/")
     for info in store.list(prefix):
         for line in store.get(S3Location(bucket, info.key)).splitlines():
@@ -128,4 +146,7 @@ def admitted_receipts(store: ObjectStore, bucket: str, platform_run_id: str) -> 
             moment = receipt.get("received_at_utc")
             if isinstance(moment, str):
                 admitted.times.setdefault(output_id, []).append(parse_utc(moment))
+            latency = _admission_ms(receipt, info.key)
+            if latency is not None:
+                admitted.latencies_ms.setdefault(output_id, []).append(latency)
     return admitted

@@ -1,0 +1,151 @@
+"""Every receipt of an ingest batch carries `admission_ms`: IG's time on the batch, from the body's
+arrival to the decision, read from the injected clock (so this test needs no sleeping)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping, Sequence
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from fraud_platform.core.canonical import parse_json_bytes
+from fraud_platform.core.time import FixedClock
+from fraud_platform.eb.envelope import ROUTES, Decision, EbRef, Envelope, event_id_for
+from fraud_platform.ig import service as service_module
+from fraud_platform.ig._reasons import ENVELOPE_INVALID
+from fraud_platform.ig.admission import Admissible, Rejected
+from fraud_platform.ig.metrics import IgMetrics
+from fraud_platform.ig.publish import Outcome
+from fraud_platform.ig.readiness import ReadyBook
+from fraud_platform.ig.service import IngestService
+from fraud_platform.ig.settings import IgSettings
+from fraud_platform.sr.messages import WorldKey
+from fraud_platform.substrate.objectstore.port import ObjectInfo, PutOutcome, S3Location
+from fraud_platform.substrate.state import open_state_engine
+from fraud_platform.substrate.state.ig_tables import AdmissionKey, ensure_ig_tables
+
+_RUN = "platform_20261203T080000Z"
+_SCENARIO_RUN = "b" * 32
+_BASELINE = "s2_event_stream_baseline_6B"
+_WORLD = WorldKey(manifest_fingerprint="c" * 64, parameter_hash="d" * 64, seed=7, scenario_id="baseline_v1")
+_PUBLISH_S = 0.0123456
+
+
+class _MemoryStore:
+    """The part of the object store port IG's receipts use, in memory."""
+
+    role = "ig"
+
+    def __init__(self) -> None:
+        self.objects: dict[str, bytes] = {}
+
+    def put_if_absent(self, location: S3Location, data: bytes, **_: Any) -> PutOutcome:
+        self.objects.setdefault(location.uri, data)
+        return PutOutcome.CREATED
+
+    def get(self, location: S3Location) -> bytes:
+        return self.objects[location.uri]
+
+    def list(self, prefix: S3Location) -> Iterator[ObjectInfo]:
+        for uri in sorted(self.objects):
+            if uri.startswith(prefix.uri):
+                key = S3Location.parse(uri).key
+                yield ObjectInfo(key=key, size=len(self.objects[uri]), etag="x")
+
+
+class _Publisher:
+    """Admits every event, taking `_PUBLISH_S` of the clock's time as a confirmed publish would."""
+
+    def __init__(self, clock: FixedClock) -> None:
+        self._clock = clock
+
+    def admit(
+        self, events: Sequence[Admissible], receipt_ids: Mapping[AdmissionKey, str]
+    ) -> dict[AdmissionKey, Outcome]:
+        self._clock.advance(_PUBLISH_S)
+        return {
+            event.key: Outcome(Decision.ADMIT, EbRef(topic=event.route.topic, partition=0, offset=offset))
+            for offset, event in enumerate(events)
+        }
+
+
+def _check(raw: object, _ready: object, *, max_event_bytes: int) -> Admissible | Rejected:
+    """Admission's verdict without a READY lookup: envelopes pass, anything else is quarantined."""
+    if not isinstance(raw, dict):
+        return Rejected(ENVELOPE_INVALID, "not an envelope")
+    envelope = Envelope.model_validate(raw)
+    route = ROUTES[envelope.event_type]
+    key = (envelope.platform_run_id, route.event_class, envelope.event_id)
+    return Admissible(envelope, route, b"{}", "e" * 64, b"1", key)
+
+
+def _event(flow_id: int) -> dict[str, Any]:
+    return {
+        "event_id": event_id_for(_BASELINE, [flow_id, 0], _WORLD),
+        "event_type": _BASELINE,
+        "schema_version": "v1",
+        "ts_utc": None,
+        "platform_run_id": _RUN,
+        "scenario_run_id": _SCENARIO_RUN,
+        "manifest_fingerprint": _WORLD.manifest_fingerprint,
+        "parameter_hash": _WORLD.parameter_hash,
+        "seed": _WORLD.seed,
+        "scenario_id": _WORLD.scenario_id,
+        "producer": "unit",
+        "payload": {"flow_id": flow_id},
+    }
+
+
+@pytest.fixture
+def site(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> tuple[IngestService, _MemoryStore, FixedClock]:
+    monkeypatch.setattr(service_module, "check_event", _check)
+    clock = FixedClock(datetime(2026, 12, 3, 8, 0, tzinfo=UTC))
+    store = _MemoryStore()
+    engine = open_state_engine(f"sqlite:///{tmp_path / 'state.sqlite'}")
+    ensure_ig_tables(engine)
+    service = IngestService(
+        store=store,  # type: ignore[arg-type]  # the receipts' slice of the port
+        engine=engine,
+        bucket="fp-object-store",
+        ready=ReadyBook(store, "fp-object-store", clock),  # type: ignore[arg-type]
+        publisher=_Publisher(clock),  # type: ignore[arg-type]
+        settings=IgSettings(),
+        metrics=IgMetrics(),
+        clock=clock,
+    )
+    return service, store, clock
+
+
+def _receipts(store: _MemoryStore) -> list[dict[str, Any]]:
+    return [
+        parse_json_bytes(line)
+        for uri, body in sorted(store.objects.items())
+        if "/ig/receipts/" in uri
+        for line in body.splitlines()
+    ]
+
+
+def test_every_receipt_of_a_batch_carries_the_batch_admission_time(
+    site: tuple[IngestService, _MemoryStore, FixedClock],
+) -> None:
+    service, store, clock = site
+    arrived = clock.monotonic()
+    clock.advance(0.5)  # decoding the body, before `ingest` is called
+    service.ingest([_event(1), _event(2), "not an envelope", _event(1)], "wsp", arrived=arrived)
+    receipts = _receipts(store)
+    assert sorted(r["decision"] for r in receipts) == ["ADMIT", "ADMIT", "DUPLICATE", "QUARANTINE"]
+    assert {r["admission_ms"] for r in receipts} == {512.346}  # 500 ms + the publish, 3 decimals
+    assert all(r["received_at_utc"] == "2026-12-03T08:00:00.512346Z" for r in receipts)
+
+
+def test_without_an_arrival_time_the_count_starts_at_ingest(
+    site: tuple[IngestService, _MemoryStore, FixedClock],
+) -> None:
+    service, store, clock = site
+    clock.advance(3.0)
+    service.ingest([_event(5)], "wsp")
+    (receipt,) = _receipts(store)
+    assert receipt["admission_ms"] == 12.346
+    assert isinstance(receipt["admission_ms"], float)
