@@ -4,7 +4,7 @@ It is `fp wsp consume --once` (the same `WspRuntime`, the `wsp` principal's toke
 views READY names) with one addition: the IG client's HTTP transport is wrapped so that each batch's
 admission latency is measured where WSP sees it, from the start of the POST until IG's 200 body has
 been read. The process prints one JSON line: WSP's per-output counts, the latencies, the streaming
-span (first POST to last answer, monotonic clock) and its own peak RSS.
+span (first POST to last answer, monotonic clock), its own peak RSS and CPU seconds.
 """
 
 from __future__ import annotations
@@ -18,6 +18,7 @@ import httpx
 
 from fraud_platform.config import load_profile
 from fraud_platform.config.service_tokens import service_token
+from fraud_platform.core.gc_settle import settle_garbage_collector
 from fraud_platform.wsp import WSP_ROLE, StreamOptions, WspRuntime
 
 __all__ = ["TimedTransport", "main"]
@@ -57,9 +58,11 @@ def main(argv: list[str]) -> int:
     timed = TimedTransport(httpx.HTTPTransport())
     started = time.monotonic()
     with WspRuntime.open(profile, service_token(profile, WSP_ROLE), role=WSP_ROLE, transport=timed) as wsp:
+        settle_garbage_collector()  # as `fp wsp consume` does before it streams
         report = wsp.consume(platform_run_id, StreamOptions(None, batch_size), once=True)
     ended = time.monotonic()
     ready = report.ready
+    usage = resource.getrusage(resource.RUSAGE_SELF)
     result = {
         "outcome": None if ready is None else str(ready.outcome),
         "code": None if ready is None else ready.code,
@@ -68,7 +71,8 @@ def main(argv: list[str]) -> int:
         "non_200": timed.non_200,
         "stream_span_s": (timed.last_end or 0.0) - (timed.first_start or 0.0),
         "process_span_s": ended - started,
-        "peak_rss_kib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss,
+        "peak_rss_kib": usage.ru_maxrss,
+        "cpu_s": usage.ru_utime + usage.ru_stime,
     }
     print(json.dumps(result), flush=True)
     return 0 if ready is not None and str(ready.outcome) == "STREAMED" else 1

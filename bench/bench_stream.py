@@ -7,7 +7,8 @@ PID at the end. A synthetic world (`FLOWS` flows, both traffic outputs, about 7 
 sealed and sorted, and SR publishes READY for its two traffic
 views. Then, with every component a separate process as in production:
 
-- `fp ig serve` (one worker) on a free loopback port, ready when `/readyz` answers 200;
+- `fp ig serve --workers 2` (IG's scale-out: two processes sharing the port and the dedupe state;
+  `FP_BENCH_IG_WORKERS=1` for one) on a free loopback port, ready when `/readyz` answers 200;
 - WSP (`bench/_stream_wsp.py`: `fp wsp consume --once` plus a timing HTTP transport) streams every row
   in batches of `BATCH` events: auth, admission, batched dedupe, receipts, publish with delivery
   confirmation. The end-to-end rate is the admitted events over WSP's streaming span (first POST to
@@ -23,7 +24,11 @@ views. Then, with every component a separate process as in production:
 
 Roles: every role uses the operator's S3 keys here (no per-role posture on the bench's fresh
 substrates); IG's auth still runs (the `wsp` principal's HMAC token from `issue_service_tokens`).
-Peak RSS: WSP's own `ru_maxrss`, IG's `VmHWM` read from /proc just before it is stopped.
+Peak RSS: WSP's own `ru_maxrss`, IG's `VmHWM` summed over its process tree (parent and workers) read from
+/proc just before it is stopped. CPU seconds per process over the streaming (the steadier figure on a
+shared machine, where the ratio moves with the load): IG's tree from /proc (user + system) from `/readyz`
+answering to the end, so its start-up is not counted, and also per admitted event; each substrate's from /proc from just before IG starts;
+WSP's own `getrusage` (its whole process).
 
 Run: `make bench BENCH=stream`. Output ends with `BENCH stream ratio=<e2e/raw> target=0.04 PASS|FAIL`.
 """
@@ -31,6 +36,7 @@ Run: `make bench BENCH=stream`. Output ends with `BENCH stream ratio=<e2e/raw> t
 from __future__ import annotations
 
 import json
+import os
 import signal
 import socket
 import statistics
@@ -70,6 +76,8 @@ TARGET_RATIO = 0.04
 SCENARIO = "baseline_v1"
 FLOWS = 10_000
 BATCH = 500
+# IG server processes behind the one port (`fp ig serve --workers K`); FP_BENCH_IG_WORKERS overrides.
+IG_WORKERS = int(os.environ.get("FP_BENCH_IG_WORKERS", "2"))
 KAFKA_STORAGE = "memory"
 OUTPUTS = ("s2_event_stream_baseline_6B", "s3_event_stream_with_fraud_6B")
 ROLES = ("operator", "oracle_lander", "oracle_sorter", "sr", "wsp", "ig", "reporter", "auditor")
@@ -137,12 +145,39 @@ def _await_ready(process: subprocess.Popen[bytes], url: str, log: Path, deadline
         time.sleep(0.2)
 
 
+def _process_tree(pid: int) -> list[int]:
+    """`pid` and its live descendants (IG's workers with `--workers K`), from /proc's children lists."""
+    tree, pending = [], [pid]
+    while pending:
+        current = pending.pop()
+        tree.append(current)
+        for task in Path(f"/proc/{current}/task").iterdir():
+            pending.extend(int(child) for child in (task / "children").read_text().split())
+    return tree
+
+
 def _peak_rss_kib(pid: int) -> int:
     """VmHWM of a live process (Linux), in KiB."""
     for line in Path(f"/proc/{pid}/status").read_text().splitlines():
         if line.startswith("VmHWM:"):
             return int(line.split()[1])
     raise RuntimeError(f"no VmHWM for pid {pid}")
+
+
+def _tree_peak_rss_kib(pid: int) -> int:
+    """The sum of the process tree's VmHWM (an upper bound of its peak: the peaks need not coincide)."""
+    return sum(_peak_rss_kib(member) for member in _process_tree(pid))
+
+
+def _cpu_s(pid: int) -> float:
+    """User + system CPU seconds a live process has used so far (Linux /proc)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def _tree_cpu_s(pid: int) -> float:
+    """CPU seconds of the whole live process tree (the parent and every IG worker)."""
+    return sum(_cpu_s(member) for member in _process_tree(pid))
 
 
 def _publish_seconds(url: str) -> float:
@@ -153,13 +188,22 @@ def _publish_seconds(url: str) -> float:
     raise RuntimeError("IG's /metrics has no ig_publish_latency_seconds_sum")
 
 
-def _stream(env: dict[str, str], port: int, run_id: str, batch: int, work: Path) -> dict[str, Any]:
-    """IG up (by PID), WSP child to completion, IG's peak RSS, IG stopped; WSP's JSON + `ig_peak_rss_kib`."""
+def _stream(
+    env: dict[str, str], port: int, run_id: str, batch: int, work: Path, substrate_pids: dict[str, int]
+) -> dict[str, Any]:
+    """IG up (by PID), WSP child to completion, IG's peak RSS and CPU, IG stopped; WSP's JSON + IG's figures."""
     log = work / "ig.log"
+    substrate_cpu = {name: _cpu_s(pid) for name, pid in substrate_pids.items()}
     with log.open("wb") as sink:
-        ig = subprocess.Popen([_FP, "ig", "serve", "--port", str(port)], env=env, stdout=sink, stderr=sink)
+        ig = subprocess.Popen(
+            [_FP, "ig", "serve", "--port", str(port), "--workers", str(IG_WORKERS)],
+            env=env,
+            stdout=sink,
+            stderr=sink,
+        )
     try:
         _await_ready(ig, f"http://127.0.0.1:{port}", log)
+        ig_cpu_ready = _tree_cpu_s(ig.pid)
         wsp = subprocess.run(
             [sys.executable, "-m", "bench._stream_wsp", run_id, str(batch)],
             env=env,
@@ -173,8 +217,13 @@ def _stream(env: dict[str, str], port: int, run_id: str, batch: int, work: Path)
                 f"WSP failed ({wsp.returncode}): {wsp.stdout[-2000:]!r} {wsp.stderr[-2000:]!r}"
             )
         result: dict[str, Any] = json.loads(wsp.stdout.decode().strip().splitlines()[-1])
-        result["ig_peak_rss_kib"] = _peak_rss_kib(ig.pid)
-        result["ig_publish_s"] = _publish_seconds(f"http://127.0.0.1:{port}")
+        result["ig_peak_rss_kib"] = _tree_peak_rss_kib(ig.pid)
+        result["ig_cpu_s"] = _tree_cpu_s(ig.pid) - ig_cpu_ready
+        result["substrate_cpu_s"] = {
+            name: _cpu_s(pid) - substrate_cpu[name] for name, pid in substrate_pids.items()
+        }
+        # Each worker keeps its own metrics, and /metrics answers from whichever worker accepts.
+        result["ig_publish_s"] = _publish_seconds(f"http://127.0.0.1:{port}") if IG_WORKERS == 1 else None
     finally:
         if ig.poll() is None:
             ig.send_signal(signal.SIGTERM)
@@ -292,7 +341,9 @@ def _percentile(values: list[float], fraction: float) -> float:
     return ordered[min(len(ordered) - 1, int(fraction * len(ordered)))]
 
 
-def _bench(home: Path, work: Path, flows: int, batch: int, storage: str) -> BenchResult:
+def _bench(
+    home: Path, work: Path, flows: int, batch: int, storage: str, substrate_pids: dict[str, int]
+) -> BenchResult:
     env = substrates(home)
     _operator_for_every_role(home, env)
     port = _free_port()
@@ -304,7 +355,7 @@ def _bench(home: Path, work: Path, flows: int, batch: int, storage: str) -> Benc
         admin.create_bucket_if_absent(bucket)
     factory.open_admin(kafka_settings(profile, "operator")).ensure_topics(TOPICS)
     run_id, figures = _build_ready(profile, env, work, flows)
-    streamed = _stream(child_env, port, run_id, batch, work)
+    streamed = _stream(child_env, port, run_id, batch, work, substrate_pids)
     outputs: dict[str, dict[str, int]] = streamed["outputs"]
     admitted = sum(counts["admitted"] for counts in outputs.values())
     sent = sum(counts["sent"] for counts in outputs.values())
@@ -336,9 +387,21 @@ def _bench(home: Path, work: Path, flows: int, batch: int, storage: str) -> Benc
             "batch_latency_p99_ms": round(1000 * _percentile(latencies, 0.99), 1),
             "batch_latency_mean_ms": round(1000 * statistics.fmean(latencies), 1),
             "non_200_answers": streamed["non_200"],
-            "ig_publish_share_of_batch_latency": round(streamed["ig_publish_s"] / sum(latencies), 3),
+            "ig_workers": IG_WORKERS,
+            "ig_publish_share_of_batch_latency": (
+                None
+                if streamed["ig_publish_s"] is None
+                else round(streamed["ig_publish_s"] / sum(latencies), 3)
+            ),
             "wsp_peak_rss_mib": round(streamed["peak_rss_kib"] / 1024, 1),
             "ig_peak_rss_mib": round(streamed["ig_peak_rss_kib"] / 1024, 1),
+            "ig_cpu_s": round(streamed["ig_cpu_s"], 1),
+            "ig_cpu_us_per_event": round(1e6 * streamed["ig_cpu_s"] / max(admitted, 1)),
+            "wsp_cpu_s": round(streamed["cpu_s"], 1),
+            **{
+                f"{name}_cpu_s": round(seconds, 1)
+                for name, seconds in sorted(streamed["substrate_cpu_s"].items())
+            },
         }
     )
     ratio = e2e / raw
@@ -348,8 +411,12 @@ def _bench(home: Path, work: Path, flows: int, batch: int, storage: str) -> Benc
         f"{raws['port']:,.0f}; {back['value_bytes']} B values); end to end {e2e:,.0f} events/s "
         f"({admitted:,} events in {streamed['stream_span_s']:.1f}s); batch admission p50/p95/p99 "
         f"{figures['batch_latency_p50_ms']}/{figures['batch_latency_p95_ms']}/{figures['batch_latency_p99_ms']} ms; "
-        f"peak RSS WSP {figures['wsp_peak_rss_mib']} MiB, IG {figures['ig_peak_rss_mib']} MiB; "
-        f"exactly once on the topics: {exact}",
+        f"peak RSS WSP {figures['wsp_peak_rss_mib']} MiB, IG ({IG_WORKERS} worker(s)) {figures['ig_peak_rss_mib']} MiB; "
+        f"CPU s IG {figures['ig_cpu_s']} ({figures['ig_cpu_us_per_event']} µs/event), WSP {figures['wsp_cpu_s']}, "
+        + ", ".join(
+            f"{name} {round(seconds, 1)}" for name, seconds in sorted(streamed["substrate_cpu_s"].items())
+        )
+        + f"; exactly once on the topics: {exact}",
         flush=True,
     )
     result = BenchResult(NAME, ratio, TARGET_RATIO, exact and ratio >= TARGET_RATIO, figures)
@@ -361,9 +428,10 @@ def run(flows: int = FLOWS, batch: int = BATCH, kafka_storage: str = KAFKA_STORA
     """Run the benchmark on fresh substrates in a temporary FP_HOME (stopped by PID however it ends)."""
     with tempfile.TemporaryDirectory(prefix="fp-bench-stream-") as scratch:
         home = Path(scratch) / "fp_home"
-        up(home, kafka_storage=kafka_storage, die_with_parent=True)
+        started = up(home, kafka_storage=kafka_storage, die_with_parent=True)
+        pids = {name: record.pid for name, record in started.state.processes.items()}
         try:
-            return _bench(home, Path(scratch), flows, batch, kafka_storage)
+            return _bench(home, Path(scratch), flows, batch, kafka_storage, pids)
         finally:
             down(home)
 

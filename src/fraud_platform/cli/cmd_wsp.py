@@ -15,6 +15,7 @@ from fraud_platform.cli.output import Output
 from fraud_platform.cli.runner import CheckFailed, run_command
 from fraud_platform.config import LOCAL_PARITY, fp_home, load_profile
 from fraud_platform.config.service_tokens import service_token
+from fraud_platform.core.gc_settle import settle_garbage_collector
 from fraud_platform.obs.logging import bind_run, configure_logging
 from fraud_platform.obs.telemetry import TelemetryRecorder, rollup_telemetry
 from fraud_platform.wsp import DEFAULT_BATCH_SIZE, WSP_ROLE, Outcome, StreamOptions, WspRuntime
@@ -102,6 +103,7 @@ def consume_command(
             WspRuntime.open(loaded, service_token(loaded, WSP_ROLE), role=role) as runtime,
             _bars(out) as bars,
         ):
+            settle_garbage_collector()
             report = runtime.consume(platform_run_id, options, once=once, progress=bars)
             _record_telemetry(runtime, platform_run_id)
         for item in report.handled:
