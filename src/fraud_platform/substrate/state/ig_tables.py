@@ -285,6 +285,25 @@ _MARKS_OF_TOPICS = select(
 where a `(topic, partition) IN (…)` of the batch's own pairs was a new statement to compile per batch."""
 
 
+def _claimed_row(request: ClaimRequest, holder: str, expires_us: int) -> dict[str, Any]:
+    """The admission row a fresh claim writes: IN_FLIGHT, epoch 1, no offset or receipt yet."""
+    return {
+        "platform_run_id": request.key[0],
+        "event_class": request.key[1],
+        "event_id": request.key[2],
+        "payload_hash": request.payload_hash,
+        "state": IN_FLIGHT,
+        "topic": request.topic,
+        "partition": request.partition,
+        "scan_from": request.scan_from,
+        "offset": None,
+        "holder": holder,
+        "claim_epoch": 1,
+        "claim_expires_us": expires_us,
+        "receipt_id": None,
+    }
+
+
 def claim_batch(
     engine: Engine, requests: Sequence[ClaimRequest], *, holder: str, expires_us: int
 ) -> tuple[set[AdmissionKey], dict[AdmissionKey, dict[str, Any]]]:
@@ -301,24 +320,7 @@ def claim_batch(
     if engine.dialect.name == "sqlite":
         return _claim_sqlite(engine, requests, holder=holder, expires_us=expires_us)
     columns = IG_ADMISSION.c
-    values = [
-        {
-            "platform_run_id": request.key[0],
-            "event_class": request.key[1],
-            "event_id": request.key[2],
-            "payload_hash": request.payload_hash,
-            "state": IN_FLIGHT,
-            "topic": request.topic,
-            "partition": request.partition,
-            "scan_from": request.scan_from,
-            "offset": None,
-            "holder": holder,
-            "claim_epoch": 1,
-            "claim_expires_us": expires_us,
-            "receipt_id": None,
-        }
-        for request in requests
-    ]
+    values = [_claimed_row(request, holder, expires_us) for request in requests]
     # One statement compiled once (cached), executed for many rows ("insertmanyvalues"): building a
     # literal multi-row VALUES per batch would recompile it every time and cost more than the I/O.
     statement = (
@@ -384,21 +386,7 @@ def _claim_sqlite(
         rows = _read_rows(connection, [r.key for r in requests if r.key not in inserted])
     for request in requests:
         if request.key in inserted:
-            rows[request.key] = {
-                "platform_run_id": request.key[0],
-                "event_class": request.key[1],
-                "event_id": request.key[2],
-                "payload_hash": request.payload_hash,
-                "state": IN_FLIGHT,
-                "topic": request.topic,
-                "partition": request.partition,
-                "scan_from": request.scan_from,
-                "offset": None,
-                "holder": holder,
-                "claim_epoch": 1,
-                "claim_expires_us": expires_us,
-                "receipt_id": None,
-            }
+            rows[request.key] = _claimed_row(request, holder, expires_us)
     return inserted, rows
 
 
