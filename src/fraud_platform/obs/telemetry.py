@@ -42,6 +42,7 @@ __all__ = [
     "TelemetryWindow",
     "counters_add",
     "counters_delta",
+    "read_telemetry_part",
     "rollup_telemetry",
 ]
 
@@ -207,7 +208,8 @@ def _parse_rollup(data: bytes, location: S3Location) -> TelemetryRollup:
         ) from error
 
 
-def _read_part(store: ObjectStore, location: S3Location) -> TelemetryPart:
+def read_telemetry_part(store: ObjectStore, location: S3Location) -> TelemetryPart:
+    """One telemetry part as written; anything else is refused (TELEMETRY_INVALID), never skipped."""
     try:
         return TelemetryPart.model_validate(parse_json_bytes(store.get(location)))
     except (ValidationError, ValueError) as error:
@@ -235,7 +237,7 @@ def _grown_rollup(store: ObjectStore, run: RunEvidence, current: TelemetryRollup
     total: Counters = dict(current.counters) if current is not None else {}
     for name in listed:
         if name not in counted:
-            total = counters_add(total, _read_part(store, run.telemetry_parts.child(name)).counters)
+            total = counters_add(total, read_telemetry_part(store, run.telemetry_parts.child(name)).counters)
     return TelemetryRollup(
         schema_version=TELEMETRY_ROLLUP_SCHEMA_VERSION,
         platform_run_id=run.platform_run_id,

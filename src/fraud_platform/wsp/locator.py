@@ -19,13 +19,13 @@ from fraud_platform.core.errors import FailClosed
 from fraud_platform.oracle.check import ViewLocator
 from fraud_platform.wsp._reasons import WSP_VIEW_LOCATOR_INVALID
 
-__all__ = ["VIEW_MANIFEST_FILE", "ViewRef", "parse_view_ref"]
+__all__ = ["VIEW_MANIFEST_FILE", "VIEW_REF_FIELDS", "ViewRef", "parse_view_ref"]
 
 VIEW_MANIFEST_FILE = "_stream_view_manifest.json"
 RECEIPT_FILE = "_stream_sort_receipt.json"
 _HEX64 = re.compile(r"^[0-9a-f]{64}$")
 _ATTEMPT = re.compile(r"^[0-9a-f]{16,64}$")
-_FIELDS = (
+VIEW_REF_FIELDS = (
     "stream_view_id",
     "attempt_id",
     "receipt_uri",
@@ -57,14 +57,14 @@ class ViewRef:
         return f"attempt={self.attempt_id}/"
 
     def to_json(self) -> dict[str, str]:
-        return {name: str(getattr(self, name)) for name in ("output_id", *_FIELDS)}
+        return {name: str(getattr(self, name)) for name in ("output_id", *VIEW_REF_FIELDS)}
 
     def matches_check(self, checked: ViewLocator | None) -> bool:
         """Whether the view the Oracle check just committed to for this output is exactly this one."""
         if checked is None:
             return False
         found = checked.ready_ref()
-        return all(found.get(name) == getattr(self, name) for name in _FIELDS)
+        return all(found.get(name) == getattr(self, name) for name in VIEW_REF_FIELDS)
 
 
 def parse_view_ref(pack_root: str, output_id: str, raw: Any) -> ViewRef:
@@ -80,12 +80,12 @@ def parse_view_ref(pack_root: str, output_id: str, raw: Any) -> ViewRef:
             f"READY names the view of {output_id} by folder, not by its committed attempt",
             {"output_id": output_id, "locator": str(value)[:300]},
         )
-    missing = [name for name in _FIELDS if not isinstance(value.get(name), str)]
+    missing = [name for name in VIEW_REF_FIELDS if not isinstance(value.get(name), str)]
     if missing:
         raise FailClosed(
             WSP_VIEW_LOCATOR_INVALID, f"the locator of {output_id} lacks {missing}", {"output_id": output_id}
         )
-    ref = ViewRef(output_id=output_id, **{name: str(value[name]) for name in _FIELDS})
+    ref = ViewRef(output_id=output_id, **{name: str(value[name]) for name in VIEW_REF_FIELDS})
     folder = f"{pack_root.rstrip('/')}/stream_view/ts_utc/output_id={output_id}/"
     problems = [
         name

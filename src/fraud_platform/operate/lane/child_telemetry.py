@@ -21,13 +21,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any, Final
 
-from pydantic import ValidationError
-
-from fraud_platform.core.canonical import parse_json_bytes
-from fraud_platform.core.errors import FailClosed
-from fraud_platform.obs._reasons import TELEMETRY_INVALID
 from fraud_platform.obs.evidence import RunEvidence
-from fraud_platform.obs.telemetry import TelemetryPart, counters_add
+from fraud_platform.obs.telemetry import counters_add, read_telemetry_part
 from fraud_platform.substrate.objectstore.port import ObjectStore
 
 __all__ = ["CHILD_COMPONENTS", "LANE_COMPONENT", "lane_telemetry"]
@@ -35,16 +30,6 @@ __all__ = ["CHILD_COMPONENTS", "LANE_COMPONENT", "lane_telemetry"]
 CHILD_COMPONENTS: Final = ("ig", "wsp")
 LANE_COMPONENT: Final = "lane"
 _COUNTED = ("s3", "kafka", "totals")
-
-
-def _part(store: ObjectStore, evidence: RunEvidence, name: str) -> TelemetryPart:
-    location = evidence.telemetry_parts.child(name)
-    try:
-        return TelemetryPart.model_validate(parse_json_bytes(store.get(location)))
-    except (ValidationError, ValueError) as error:
-        raise FailClosed(
-            TELEMETRY_INVALID, f"{location.uri} is not a telemetry part: {error}", {"location": location.uri}
-        ) from error
 
 
 def _counted(counters: Mapping[str, Any]) -> dict[str, Any]:
@@ -57,7 +42,7 @@ def lane_telemetry(store: ObjectStore, evidence: RunEvidence, own: Mapping[str, 
     added: list[str] = []
     for info in store.list(evidence.telemetry_parts):
         name = info.key.rsplit("/", 1)[-1]
-        part = _part(store, evidence, name)
+        part = read_telemetry_part(store, evidence.telemetry_parts.child(name))
         if part.component not in CHILD_COMPONENTS:
             continue
         components[part.component] = counters_add(components.get(part.component, {}), _counted(part.counters))

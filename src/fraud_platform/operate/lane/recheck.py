@@ -34,18 +34,11 @@ from fraud_platform.oracle.check import check_pack
 from fraud_platform.oracle.manifest import parse_manifest
 from fraud_platform.oracle.pack import SealRecord
 from fraud_platform.substrate.objectstore.port import ObjectStore, S3Location
+from fraud_platform.wsp.locator import VIEW_REF_FIELDS
 
 __all__ = ["Recheck"]
 
 Doc = Mapping[str, Any]
-_READY_FIELDS = (
-    "stream_view_id",
-    "attempt_id",
-    "receipt_uri",
-    "receipt_sha256",
-    "view_manifest_uri",
-    "view_manifest_sha256",
-)
 
 
 def _read(store: ObjectStore, uri: str, sha256: str) -> bytes | None:
@@ -121,7 +114,7 @@ class Recheck:
             found.append("the gate receipts recomputed now are not the ones recorded")
         views = {output_id: view.ready_ref() for output_id, view in report.stream_views.items()}
         recorded = {
-            output_id: {name: view.get(name) for name in _READY_FIELDS}
+            output_id: {name: view.get(name) for name in VIEW_REF_FIELDS}
             for output_id, view in closure["views"].items()
         }
         if views != recorded:

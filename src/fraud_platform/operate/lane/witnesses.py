@@ -39,7 +39,7 @@ from fraud_platform.substrate.objectstore.port import ObjectStore, S3Location
 from fraud_platform.substrate.state import open_state_engine
 from fraud_platform.wsp.state import WspState
 
-__all__ = ["Witnessed", "gather", "gather_and_reconcile", "resent_per_output"]
+__all__ = ["Witnessed", "gather", "resent_per_output"]
 
 _READ_ROLE = "reporter"
 _IDLE_S = 2.0
@@ -94,30 +94,6 @@ class Witnessed:
 
     reconciliation: Reconciliation
     resent: Mapping[str, int]
-
-
-def gather_and_reconcile(
-    profile: Profile,
-    store: ObjectStore,
-    clock: Clock,
-    platform_run_id: str,
-    scenario_run_id: str,
-    cap: int,
-    view_rows: Mapping[str, int],
-    *,
-    read_deadline_s: float = _READ_DEADLINE_S,
-) -> Reconciliation:
-    """Read the three witnesses of the run's outputs and set them side by side."""
-    return gather(
-        profile,
-        store,
-        clock,
-        platform_run_id,
-        scenario_run_id,
-        cap,
-        view_rows,
-        read_deadline_s=read_deadline_s,
-    ).reconciliation
 
 
 def gather(

@@ -421,6 +421,15 @@ def take_over_claim(
         return int(connection.execute(statement).rowcount) == 1
 
 
+def _next_offsets(confirmed: Sequence[Confirmed]) -> dict[tuple[str, int], int]:
+    """Per partition, the offset after the highest one confirmed (every item has a place)."""
+    highest: dict[tuple[str, int], int] = {}
+    for item in confirmed:
+        assert item.place is not None  # the callers checked every item has one
+        highest[item.place] = max(highest.get(item.place, 0), item.offset + 1)
+    return highest
+
+
 def confirm_batch(engine: Engine, confirmed: Sequence[Confirmed]) -> set[AdmissionKey]:
     """Mark records ADMITTED (fenced by holder + epoch) and raise the partition marks; one transaction.
 
@@ -457,9 +466,7 @@ def confirm_batch(engine: Engine, confirmed: Sequence[Confirmed]) -> set[Admissi
         )
         if everyone:
             moved = set(wanted)
-            for item in confirmed:
-                assert item.place is not None  # checked just above
-                highest[item.place] = max(highest.get(item.place, 0), item.offset + 1)
+            highest = _next_offsets(confirmed)
         else:
             moved = _moved(_read_rows(connection, wanted), wanted, highest)
         if highest:
@@ -514,9 +521,7 @@ def _confirm_sqlite(engine: Engine, confirmed: Sequence[Confirmed]) -> set[Admis
         result = connection.exec_driver_sql(_CONFIRM_SQL, parameters)
         if result.rowcount == len(wanted) and all(item.place is not None for item in confirmed):
             moved = set(wanted)
-            for item in confirmed:
-                assert item.place is not None  # checked just above
-                highest[item.place] = max(highest.get(item.place, 0), item.offset + 1)
+            highest = _next_offsets(confirmed)
         else:
             moved = _moved(_read_rows(connection, wanted), wanted, highest)
         if highest:
