@@ -149,10 +149,10 @@ def check_event(raw: object, ready: ReadyBook, *, max_event_bytes: int) -> Admis
     """Run every admission check on one decoded JSON event; the first failure decides.
 
     `raw` is what IG's strict decoder produced (string keys, finite numbers): its cj1 bytes are then
-    `decoded_json_bytes(raw)` (see `ig.jsonbytes`).
+    `decoded_json_bytes(raw, finite=True)` (see `ig.jsonbytes`).
     """
     try:
-        value = decoded_json_bytes(raw)
+        value = decoded_json_bytes(raw, finite=True)
     except (TypeError, ValueError):
         return Rejected(ENVELOPE_INVALID, "the event is not representable as canonical JSON")
     if len(value) > max_event_bytes:

@@ -6,22 +6,23 @@ from typing import Any
 
 from fraud_platform.core.errors import FailClosed
 from fraud_platform.ig._reasons import IG_EVENT_UNKNOWN, IG_RECEIPT_UNKNOWN
-from fraud_platform.ig.receipts import read_receipt
+from fraud_platform.ig.receipts import find_receipt, receipt_place
 from fraud_platform.ig.service import IngestService
-from fraud_platform.substrate.state.ig_tables import events_by_id, receipt_row
+from fraud_platform.substrate.state.ig_tables import events_by_id, receipt_objects
 
 __all__ = ["event_admissions", "receipt_document"]
 
 
 def receipt_document(service: IngestService, receipt_id: str) -> dict[str, Any]:
-    """The receipt line of `receipt_id`; FailClosed(IG_RECEIPT_UNKNOWN) when the index has none."""
-    row = receipt_row(service.engine, receipt_id)
+    """The receipt line of `receipt_id`; FailClosed(IG_RECEIPT_UNKNOWN) when no indexed object holds it."""
+    place = receipt_place(receipt_id)
+    objects = [] if place is None else receipt_objects(service.engine, place[0])
     receipt = (
         None
-        if row is None
-        else read_receipt(service.store, service.bucket, str(row["object_key"]), int(row["line"]))
+        if place is None or not objects
+        else find_receipt(service.store, service.bucket, objects, receipt_id, place[1])
     )
-    if receipt is None or receipt.get("receipt_id") != receipt_id:
+    if receipt is None:
         raise FailClosed(IG_RECEIPT_UNKNOWN, f"no receipt {receipt_id[:64]!r}")
     return receipt
 

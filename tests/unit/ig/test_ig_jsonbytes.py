@@ -64,6 +64,7 @@ _JSON = st.recursive(
 @given(_JSON)
 def test_the_fast_encoder_gives_cj1_bytes_for_any_json_value(value: object) -> None:
     assert decoded_json_bytes(value) == canonical_bytes(value)
+    assert decoded_json_bytes(value, finite=True) == canonical_bytes(value)  # the caller's word holds here
 
 
 @settings(max_examples=150, deadline=None)
@@ -90,10 +91,12 @@ def test_a_typical_event_and_receipt_take_the_fast_path(monkeypatch: pytest.Monk
     expected = canonical_bytes(value)
     monkeypatch.setattr(jsonbytes, "_stdlib", refuse)
     assert decoded_json_bytes(value) == expected
+    monkeypatch.setattr(jsonbytes.orjson, "loads", refuse)  # finite=True: no re-decode for the nulls
+    assert decoded_json_bytes(value, finite=True) == expected
     receipt = {
         "decision": "ADMIT",
         "reason_code": None,
         "eb_ref": {"offset": 3},
         "received_at_utc": "T00:00:00.000000Z",
     }
-    assert json.loads(decoded_json_bytes(receipt)) == receipt
+    assert json.loads(decoded_json_bytes(receipt, finite=True)) == receipt

@@ -10,15 +10,15 @@ from fraud_platform.substrate.state.ig_tables import (
     IN_FLIGHT,
     ClaimRequest,
     Confirmed,
-    ReceiptIndexRow,
+    ReceiptObjectRow,
     admission_rows,
     claim_batch,
     confirm_batch,
     ensure_ig_tables,
     events_by_id,
-    index_receipts,
+    index_receipt_objects,
     partition_marks,
-    receipt_row,
+    receipt_objects,
     take_over_claim,
 )
 
@@ -108,13 +108,13 @@ def test_a_confirm_without_places_reads_back_and_raises_the_marks(tmp_path: Path
     assert partition_marks(engine, [("topic.t", 0)]) == {("topic.t", 0): 103}  # marks never go down
 
 
-def test_receipt_index_rows_are_found_by_receipt_id_and_kept_on_repeat(tmp_path: Path) -> None:
+def test_receipt_objects_are_found_by_batch_and_kept_on_repeat(tmp_path: Path) -> None:
     engine = _engine(tmp_path)
     rows = [
-        ReceiptIndexRow(f"{n:032x}", _RUN, "b" * 32, "fraud-platform/x.ndjson", n, None, "ADMIT")
-        for n in range(3)
+        ReceiptObjectRow("b" * 32, f"fraud-platform/{folder}/ig/receipts/{'b' * 32}.ndjson", folder, lines)
+        for folder, lines in ((_RUN, 3), ("_unattributed", 1))
     ]
-    index_receipts(engine, rows)
-    index_receipts(engine, [rows[1]._replace(line=99)])
-    assert receipt_row(engine, f"{1:032x}") == rows[1]._asdict()
-    assert receipt_row(engine, "f" * 32) is None
+    index_receipt_objects(engine, rows)
+    index_receipt_objects(engine, [rows[0]._replace(lines=99)])
+    assert receipt_objects(engine, "b" * 32) == sorted(rows, key=lambda row: row.object_key)
+    assert receipt_objects(engine, "c" * 32) == []

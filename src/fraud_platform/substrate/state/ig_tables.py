@@ -9,7 +9,10 @@ Three tables:
   expired, and then reconciles against the topic before publishing again.
 - `ig_partition_mark_v1`: per topic partition, the offset after the highest record IG confirmed;
   a claim copies it into `scan_from` so reconciliation reads only the tail that can hold the record.
-- `ig_receipt_v1`: receipt id → the receipts object and line that holds it (lookup index).
+- `ig_receipt_object_v1`: one row per receipts object (batch id, object key, run folder, line
+  count): a receipt id names its batch and position, so the batch's objects are the lookup index,
+  and an ingest batch adds one or two rows instead of one per event. (`ig_receipt_v1`, the older
+  per-receipt index, is no longer written; teardown still clears its rows in older stores.)
 
 Every batched call is one transaction whose first statement writes, so SQLite takes its write lock
 up front (a read-then-write transaction in WAL mode can fail on lock upgrade instead of waiting).
@@ -23,16 +26,16 @@ transaction to claim (insert, and read back only the keys that were already ther
 Durability on SQLite (WAL; the store opens every connection with `synchronous = FULL`): a claim is
 committed FULL, because it must be on disk before its record is produced (a claim lost to a power
 cut after the produce would let a retry claim the key afresh and publish a second copy). Confirms
-and receipt-index rows are committed with `synchronous = NORMAL` (WAL appended, not fsynced): a
+and receipt-object rows are committed with `synchronous = NORMAL` (WAL appended, not fsynced): a
 power cut can lose only the most recent ones, never the claims, and the next FULL commit (the next
 batch's claim) makes them durable with the WAL it syncs. A lost confirm leaves its row IN_FLIGHT
 under a claim that expires, and the next send of the event reconciles it against the topic (the
-record is found, it becomes ADMITTED at its offset); a lost index row only makes `GET
-/v1/receipts/{id}` answer 404 for a receipt whose object exists. A process crash loses neither
+record is found, it becomes ADMITTED at its offset); a lost receipt-object row only makes
+`GET /v1/receipts/{id}` answer 404 for a receipt whose object exists. A process crash loses neither
 (the WAL is written before the commit returns). PostgreSQL commits as the server is configured.
 Only this module speaks SQL for IG; IG itself imports the functions, never SQLAlchemy.
 
-On SQLite the per-batch statements (claim, confirm, partition marks, receipt index) are plain SQL
+On SQLite the per-batch statements (claim, confirm, partition marks, receipt objects) are plain SQL
 run through the driver with positional rows built straight from the call's values: SQLAlchemy's
 per-row parameter handling cost as much as SQLite's own work (measured on IG's hot path). The claim
 is one multi-row `INSERT … ON CONFLICT DO NOTHING RETURNING` per chunk, so the rows this call
@@ -55,7 +58,6 @@ from sqlalchemy import (
     MetaData,
     String,
     Table,
-    Text,
     and_,
     bindparam,
     select,
@@ -71,20 +73,21 @@ __all__ = [
     "ADMITTED",
     "IG_ADMISSION",
     "IG_PARTITION_MARK",
-    "IG_RECEIPTS",
+    "IG_RECEIPT_OBJECTS",
     "IN_FLIGHT",
+    "LEGACY_IG_RECEIPTS",
     "AdmissionKey",
     "ClaimRequest",
     "Confirmed",
-    "ReceiptIndexRow",
+    "ReceiptObjectRow",
     "admission_rows",
     "claim_batch",
     "confirm_batch",
     "ensure_ig_tables",
     "events_by_id",
-    "index_receipts",
+    "index_receipt_objects",
     "partition_marks",
-    "receipt_row",
+    "receipt_objects",
     "take_over_claim",
 ]
 
@@ -120,17 +123,22 @@ IG_PARTITION_MARK = Table(
     Column("confirmed_next", BigInteger, nullable=False),
 )
 
-IG_RECEIPTS = Table(
-    "ig_receipt_v1",
+IG_RECEIPT_OBJECTS = Table(
+    "ig_receipt_object_v1",
     _METADATA,
+    Column("batch_id", String(64), primary_key=True),
+    Column("object_key", String(255), primary_key=True),
+    Column("platform_run_id", String(40), nullable=False),
+    Column("lines", Integer, nullable=False),
+)
+
+LEGACY_IG_RECEIPTS = Table(
+    "ig_receipt_v1",
+    MetaData(),
     Column("receipt_id", String(64), primary_key=True),
     Column("platform_run_id", String(40), nullable=False),
-    Column("batch_id", String(64), nullable=False),
-    Column("object_key", Text, nullable=False),
-    Column("line", Integer, nullable=False),
-    Column("event_id", String(64), nullable=True),
-    Column("decision", String(16), nullable=False),
 )
+"""The per-receipt index of earlier versions: never created or written now, only cleared by teardown."""
 
 AdmissionKey = tuple[str, str, str]
 """`(platform_run_id, event_class, event_id)`."""
@@ -162,16 +170,13 @@ class Confirmed(NamedTuple):
     place: tuple[str, int] | None = None
 
 
-class ReceiptIndexRow(NamedTuple):
-    """One `ig_receipt_v1` row, fields in the table's column order (bound positionally on SQLite)."""
+class ReceiptObjectRow(NamedTuple):
+    """One `ig_receipt_object_v1` row, fields in the table's column order (bound positionally on SQLite)."""
 
-    receipt_id: str
-    platform_run_id: str
     batch_id: str
     object_key: str
-    line: int
-    event_id: str | None
-    decision: str
+    platform_run_id: str
+    lines: int
 
 
 _TABLES = TableSet(_METADATA, "IG")
@@ -505,8 +510,8 @@ _RAISE_MARK_SQL = (
     "WHERE ig_partition_mark_v1.confirmed_next < excluded.confirmed_next"
 )
 _INDEX_SQL = (
-    "INSERT INTO ig_receipt_v1 (receipt_id, platform_run_id, batch_id, object_key, line, event_id, "
-    "decision) VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING"
+    "INSERT INTO ig_receipt_object_v1 (batch_id, object_key, platform_run_id, lines) "
+    "VALUES (?, ?, ?, ?) ON CONFLICT DO NOTHING"
 )
 
 
@@ -562,8 +567,8 @@ def _raise_marks(engine: Engine) -> Any:
     )
 
 
-def index_receipts(engine: Engine, rows: Sequence[ReceiptIndexRow]) -> None:
-    """Insert receipt index rows (idempotent: an existing receipt id is left as it is)."""
+def index_receipt_objects(engine: Engine, rows: Sequence[ReceiptObjectRow]) -> None:
+    """Record a batch's receipts objects (idempotent: an existing row is left as it is)."""
     if not rows:
         return
     with map_state_errors("index IG receipts"), _write(engine, durable=False) as connection:
@@ -573,16 +578,20 @@ def index_receipts(engine: Engine, rows: Sequence[ReceiptIndexRow]) -> None:
             _executemany(connection, _INDEX[engine.dialect.name], [row._asdict() for row in rows])
 
 
-_INDEX = {"postgresql": postgresql.insert(IG_RECEIPTS).on_conflict_do_nothing()}
-"""The receipt-index insert off SQLite, built once (`_executemany` caches its compiled form)."""
+_INDEX = {"postgresql": postgresql.insert(IG_RECEIPT_OBJECTS).on_conflict_do_nothing()}
+"""The receipt-object insert off SQLite, built once (`_executemany` caches its compiled form)."""
 
 
-def receipt_row(engine: Engine, receipt_id: str) -> dict[str, Any] | None:
-    """The index row of a receipt, or None."""
-    statement = select(IG_RECEIPTS).where(IG_RECEIPTS.c.receipt_id == receipt_id)
+def receipt_objects(engine: Engine, batch_id: str) -> list[ReceiptObjectRow]:
+    """The receipts objects of one ingest batch, by object key (empty when the batch is unknown)."""
+    columns = IG_RECEIPT_OBJECTS.c
+    statement = (
+        select(columns.batch_id, columns.object_key, columns.platform_run_id, columns.lines)
+        .where(columns.batch_id == batch_id)
+        .order_by(columns.object_key)
+    )
     with map_state_errors("read IG receipt index"), engine.connect() as connection:
-        row = connection.execute(statement).mappings().first()
-    return dict(row) if row is not None else None
+        return [ReceiptObjectRow(*row) for row in connection.execute(statement)]
 
 
 def events_by_id(engine: Engine, platform_run_id: str, event_id: str) -> list[dict[str, Any]]:

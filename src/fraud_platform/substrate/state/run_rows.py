@@ -12,25 +12,28 @@ from __future__ import annotations
 from sqlalchemy import Engine, Table, delete, func, inspect, select
 
 from fraud_platform.substrate.state.errors import map_state_errors
-from fraud_platform.substrate.state.ig_tables import IG_ADMISSION, IG_RECEIPTS
+from fraud_platform.substrate.state.ig_tables import IG_ADMISSION, IG_RECEIPT_OBJECTS, LEGACY_IG_RECEIPTS
 from fraud_platform.substrate.state.wsp_tables import WSP_CHECKPOINTS, WSP_CONSUMED
 
 __all__ = ["RUN_TABLES", "count_run_rows", "delete_run_rows", "runs_with_rows"]
 
-RUN_TABLES: tuple[Table, ...] = (IG_ADMISSION, IG_RECEIPTS, WSP_CHECKPOINTS, WSP_CONSUMED)
+RUN_TABLES: tuple[Table, ...] = (IG_ADMISSION, IG_RECEIPT_OBJECTS, WSP_CHECKPOINTS, WSP_CONSUMED)
 """The per-run working tables teardown clears, in the order it clears them."""
+
+_LEGACY_TABLES: tuple[Table, ...] = (LEGACY_IG_RECEIPTS,)
+"""Tables earlier versions wrote per run: cleared (and counted) only where a store still has them."""
 
 
 def _present(engine: Engine) -> list[Table]:
     with map_state_errors("inspect the state tables"):
         names = set(inspect(engine).get_table_names())
-    return [table for table in RUN_TABLES if table.name in names]
+    return [table for table in (*RUN_TABLES, *_LEGACY_TABLES) if table.name in names]
 
 
 def count_run_rows(engine: Engine, platform_run_id: str) -> dict[str, int]:
     """Rows of `platform_run_id` per working table (every table of RUN_TABLES named, 0 when absent)."""
-    counts = {table.name: 0 for table in RUN_TABLES}
     present = _present(engine)
+    counts = {table.name: 0 for table in (*RUN_TABLES, *present)}
     with map_state_errors("count a run's rows"), engine.connect() as connection:
         for table in present:
             query = select(func.count()).select_from(table).where(table.c.platform_run_id == platform_run_id)
@@ -40,8 +43,8 @@ def count_run_rows(engine: Engine, platform_run_id: str) -> dict[str, int]:
 
 def delete_run_rows(engine: Engine, platform_run_id: str) -> dict[str, int]:
     """Delete every row of `platform_run_id` from the working tables in one transaction; rows per table."""
-    deleted = {table.name: 0 for table in RUN_TABLES}
     present = _present(engine)
+    deleted = {table.name: 0 for table in (*RUN_TABLES, *present)}
     with map_state_errors("delete a run's rows"), engine.begin() as connection:
         for table in present:
             result = connection.execute(delete(table).where(table.c.platform_run_id == platform_run_id))

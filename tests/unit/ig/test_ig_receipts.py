@@ -1,5 +1,6 @@
-"""Every receipt of an ingest batch carries `admission_ms`: IG's time on the batch, from the body's
-arrival to the decision, read from the injected clock (so this test needs no sleeping)."""
+"""IG's receipts in process: every receipt of a batch carries `admission_ms` (IG's time on the batch,
+from the body's arrival to the decision, read from the injected clock, so no sleeping), and every
+receipt id leads back to its line through the per-object index, also when a batch spans run folders."""
 
 from __future__ import annotations
 
@@ -11,13 +12,15 @@ from typing import Any
 import pytest
 
 from fraud_platform.core.canonical import parse_json_bytes
+from fraud_platform.core.errors import FailClosed
 from fraud_platform.core.time import FixedClock
 from fraud_platform.eb.envelope import ROUTES, Decision, EbRef, Envelope, event_id_for
 from fraud_platform.ig import service as service_module
-from fraud_platform.ig._reasons import ENVELOPE_INVALID
+from fraud_platform.ig._reasons import ENVELOPE_INVALID, IG_RECEIPT_UNKNOWN
 from fraud_platform.ig.admission import Admissible, Rejected
 from fraud_platform.ig.metrics import IgMetrics
 from fraud_platform.ig.publish import Outcome
+from fraud_platform.ig.queries import receipt_document
 from fraud_platform.ig.readiness import ReadyBook
 from fraud_platform.ig.service import IngestService
 from fraud_platform.ig.settings import IgSettings
@@ -149,3 +152,29 @@ def test_without_an_arrival_time_the_count_starts_at_ingest(
     (receipt,) = _receipts(store)
     assert receipt["admission_ms"] == 12.346
     assert isinstance(receipt["admission_ms"], float)
+
+
+def test_every_receipt_id_finds_its_line_also_across_run_folders(
+    site: tuple[IngestService, _MemoryStore, FixedClock],
+) -> None:
+    service, store, _clock = site
+    answer = service.ingest([_event(1), "not an envelope", _event(2), ["nor is this"]], "wsp")
+    folders = sorted({uri.split("/")[4] for uri in store.objects if "/ig/receipts/" in uri})
+    assert folders == ["_unattributed", _RUN]  # one batch, two receipts objects
+    for position, decision in enumerate(answer.decisions):
+        assert decision.receipt_id.startswith(answer.batch_id)
+        receipt = receipt_document(service, decision.receipt_id)
+        assert (receipt["receipt_id"], receipt["position"]) == (decision.receipt_id, position)
+        assert receipt["decision"] == decision.decision.value
+    alone = service.ingest([_event(3)], "wsp")
+    assert receipt_document(service, alone.decisions[0].receipt_id)["event_id"] == _event(3)["event_id"]
+    unknown = [
+        answer.batch_id + "00000009",  # a position the batch does not have
+        "0" * 40,  # a batch IG never indexed
+        answer.decisions[0].receipt_id[:32],  # the shape of an older receipt id
+        "../" + "a" * 37,
+    ]
+    for receipt_id in unknown:
+        with pytest.raises(FailClosed) as refused:
+            receipt_document(service, receipt_id)
+        assert refused.value.code == IG_RECEIPT_UNKNOWN
