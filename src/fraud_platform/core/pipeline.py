@@ -1,17 +1,18 @@
-"""Two small concurrency helpers that let reading, sorting and hashing overlap on two cores.
+"""Two small concurrency helpers that let a producer's and a consumer's work overlap on two cores.
 
-Why: DuckDB pulls the Arrow stream that feeds the sort on a single thread, and pyarrow decodes on
-its own threads, so while the source is being read one core is mostly idle. Hashing each batch on a
-background thread (`BackgroundConsumer`) and reading the next part of the view while the current
-one is hashed (`prefetch`) fill that gap; both hand work over through bounded queues, so memory
-stays bounded, and both re-raise a worker's exception in the caller as itself.
+Why: the stream-view sort pulls its Arrow stream on a single thread while pyarrow decodes on its
+own, so while the source is being read one core is mostly idle; WSP waits for IG's answer to a batch
+before it sends the next. Hashing each batch on a background thread (`BackgroundConsumer`), reading
+the next part of a view while the current one is hashed, and preparing WSP's next batch while IG
+decides the current one (`prefetch`) fill those gaps. Both hand work over through bounded queues, so
+memory stays bounded, and both re-raise a worker's exception in the caller as itself.
 """
 
 from __future__ import annotations
 
 import queue
 import threading
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Generator, Iterable
 from typing import Generic, TypeVar
 
 __all__ = ["BackgroundConsumer", "prefetch"]
@@ -68,8 +69,12 @@ class _Abandoned(Exception):
     """Marks a consumer whose caller gave up; never raised to anyone."""
 
 
-def prefetch(items: Iterable[_T], *, depth: int = 2, name: str = "fp-prefetch") -> Iterator[_T]:
-    """Iterate `items` on a worker thread, `depth` items ahead of the caller."""
+def prefetch(items: Iterable[_T], *, depth: int = 2, name: str = "fp-prefetch") -> Generator[_T, None, None]:
+    """Iterate `items` on a worker thread, `depth` items ahead of the caller.
+
+    Close the returned generator (`contextlib.closing`) when stopping early: that stops the worker
+    and waits for it, so `items` is no longer being advanced when the caller closes it.
+    """
     buffer: queue.Queue[tuple[bool, object]] = queue.Queue(maxsize=depth)
     stop = threading.Event()
 

@@ -62,9 +62,17 @@ class IgClient:
         )
         self.attempts = 0
 
-    def send(self, events: Sequence[Envelope]) -> IngestBatchResponse:
-        """Send one batch until IG answers it for good; returns its decisions, one per event, in order."""
-        body = IngestBatch(events=list(events)).model_dump_json().encode("utf-8")
+    @staticmethod
+    def encode(events: Sequence[Envelope]) -> bytes:
+        """The request body of a batch (callers may prepare it ahead of `send`)."""
+        return IngestBatch(events=list(events)).model_dump_json().encode("utf-8")
+
+    def send(self, events: Sequence[Envelope], body: bytes | None = None) -> IngestBatchResponse:
+        """Send one batch until IG answers it for good; returns its decisions, one per event, in order.
+
+        `body` is `encode(events)` when the caller prepared it already.
+        """
+        body = self.encode(events) if body is None else body
         slept = 0.0
         attempt = 0
         while True:

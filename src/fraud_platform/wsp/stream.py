@@ -2,20 +2,22 @@
 
 Order: rows leave in view order, one batch at a time per output (outputs run in parallel, each in its
 own thread); a batch is sent only after the previous one was acknowledged, so per partition key the
-bus sees view order. The checkpoint moves only after IG answered the batch with one decision per
+bus sees view order. While IG decides a batch, a worker thread reads and prepares the next one (its
+envelopes and request body, `core.pipeline.prefetch`): that work is then off the batch's round trip. The checkpoint moves only after IG answered the batch with one decision per
 event: a WSP killed at any point resumes from the last acknowledged row and resends at most one
 batch, which IG answers with DUPLICATE decisions (same event ids), never a second copy on a topic.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from contextlib import closing
 from dataclasses import dataclass
 from pathlib import Path
 
+from fraud_platform.core.pipeline import prefetch
 from fraud_platform.core.time import Clock
-from fraud_platform.eb.envelope import Decision
+from fraud_platform.eb.envelope import Decision, Envelope
 from fraud_platform.substrate.objectstore.port import ObjectStore
 from fraud_platform.wsp.envelopes import EnvelopeBuilder
 from fraud_platform.wsp.ig_client import IgClient
@@ -23,7 +25,7 @@ from fraud_platform.wsp.locator import ViewRef
 from fraud_platform.wsp.pacing import Pacer
 from fraud_platform.wsp.state import Checkpoint, WspState
 from fraud_platform.wsp.verify import VerifiedReady
-from fraud_platform.wsp.views import iter_view_batches, read_view_manifest
+from fraud_platform.wsp.views import ViewBatch, iter_view_batches, read_view_manifest
 
 __all__ = ["DEFAULT_BATCH_SIZE", "OutputResult", "ProgressFn", "StreamOptions", "stream_output"]
 
@@ -86,11 +88,11 @@ def stream_output(
         batch_rows=options.batch_size,
         scratch=options.scratch,
     )
-    with closing(batches):
-        for view_batch in batches:
-            events = builder.build(view_batch.batch)
+    prepared = prefetch(_prepare(batches, builder, client), depth=2, name=f"fp-wsp-{ref.output_id}")
+    with closing(batches), closing(prepared):
+        for events, body in prepared:
             pacer.wait_for(events)
-            answer = client.send(events)
+            answer = client.send(events, body)
             decided = [decision.decision for decision in answer.decisions]
             moved = checkpoint.advanced(
                 len(events),
@@ -103,3 +105,12 @@ def stream_output(
             if progress is not None:
                 progress(ref.output_id, checkpoint.next_row, stop)
     return OutputResult(ref.output_id, stop, checkpoint, max(0, checkpoint.next_row - start))
+
+
+def _prepare(
+    batches: Iterator[ViewBatch], builder: EnvelopeBuilder, client: IgClient
+) -> Iterator[tuple[list[Envelope], bytes]]:
+    """Each view batch as its envelopes and the request body that carries them."""
+    for view_batch in batches:
+        events = builder.build(view_batch.batch)
+        yield events, client.encode(events)

@@ -7,7 +7,7 @@ from collections.abc import Iterator
 import pytest
 
 from fraud_platform.core.errors import FailClosed
-from fraud_platform.oracle.sort.pipeline import BackgroundConsumer, prefetch
+from fraud_platform.core.pipeline import BackgroundConsumer, prefetch
 
 
 def test_consumer_sees_every_item_in_order() -> None:

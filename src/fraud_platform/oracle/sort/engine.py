@@ -29,13 +29,13 @@ import duckdb
 import pyarrow as pa
 
 from fraud_platform.core.errors import FailClosed
+from fraud_platform.core.pipeline import BackgroundConsumer, prefetch
 from fraud_platform.oracle.sort._reasons import STREAM_SORT_CLOSURE_FAILED, STREAM_SORT_MEMORY_EXCEEDED
 from fraud_platform.oracle.sort.closure.digest import DigestTotals, RowHasher
 from fraud_platform.oracle.sort.closure.encoding import quote_identifier
 from fraud_platform.oracle.sort.closure.keys import KeyTracker
 from fraud_platform.oracle.sort.closure.receipt import SideSummary
 from fraud_platform.oracle.sort.partition import WindowSpill
-from fraud_platform.oracle.sort.pipeline import BackgroundConsumer, prefetch
 from fraud_platform.oracle.sort.source import (
     TIEBREAK_COLUMN,
     RawCallback,

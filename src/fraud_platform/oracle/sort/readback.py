@@ -16,6 +16,7 @@ import pyarrow.fs as pafs
 import pyarrow.parquet as pq
 
 from fraud_platform.core.errors import FailClosed
+from fraud_platform.core.pipeline import prefetch
 from fraud_platform.oracle._store import stored_sha256
 from fraud_platform.oracle.sort._reasons import (
     STREAM_SORT_CLOSURE_FAILED,
@@ -25,7 +26,6 @@ from fraud_platform.oracle.sort._reasons import (
 from fraud_platform.oracle.sort.closure.digest import DigestTotals, RowHasher
 from fraud_platform.oracle.sort.closure.keys import KeyTracker
 from fraud_platform.oracle.sort.closure.receipt import SideSummary, ViewPart
-from fraud_platform.oracle.sort.pipeline import prefetch
 from fraud_platform.oracle.sort.source import map_arrow_errors
 from fraud_platform.substrate.objectstore.port import ObjectStore, S3Location
 

@@ -35,6 +35,7 @@ import pyarrow.fs as pafs
 
 from fraud_platform.core.canonical import sha256_hex
 from fraud_platform.core.errors import FailClosed
+from fraud_platform.core.pipeline import BackgroundConsumer
 from fraud_platform.core.time import Clock, SystemClock
 from fraud_platform.engine.catalogue import EngineCatalogue, OutputSpec, load_catalogue
 from fraud_platform.oracle._store import read_optional, write_once
@@ -57,7 +58,6 @@ from fraud_platform.oracle.sort.closure.receipt import (
 )
 from fraud_platform.oracle.sort.engine import DuckSettings, RawSide, sort_to_parts
 from fraud_platform.oracle.sort.pack import SealedPack, load_sealed_pack
-from fraud_platform.oracle.sort.pipeline import BackgroundConsumer
 from fraud_platform.oracle.sort.readback import SortedSide, check_parts_present
 from fraud_platform.oracle.sort.source import SourceSet, TimeWindow, arrow_s3_filesystem
 from fraud_platform.oracle.sort.writer import (

@@ -20,8 +20,8 @@ from collections.abc import Callable
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+from fraud_platform.core.pipeline import BackgroundConsumer
 from fraud_platform.oracle.sort.closure.receipt import ViewPart, WriterSpec
-from fraud_platform.oracle.sort.pipeline import BackgroundConsumer
 from fraud_platform.substrate.objectstore.port import ObjectStore, S3Location
 
 __all__ = ["DEFAULT_PART_ROWS", "DEFAULT_ROW_GROUP_ROWS", "PartWriter", "part_name", "writer_spec"]
