@@ -19,7 +19,7 @@ from pydantic import ValidationError
 
 from fraud_platform.core.canonical import sha256_hex
 from fraud_platform.core.reasons import ReasonCode
-from fraud_platform.eb.envelope import Envelope, Route, route_for
+from fraud_platform.eb.envelope import ROUTES, Envelope, Route, route_for
 from fraud_platform.engine.catalogue import ColumnSpec, load_catalogue
 from fraud_platform.ig._reasons import (
     ENVELOPE_INVALID,
@@ -34,7 +34,7 @@ from fraud_platform.ig._reasons import (
 from fraud_platform.ig.jsonbytes import decoded_json_bytes
 from fraud_platform.ig.readiness import ReadyBook
 
-__all__ = ["PINS", "Admissible", "Rejected", "check_event"]
+__all__ = ["PINS", "Admissible", "Rejected", "check_event", "warm_payload_columns"]
 
 PINS = ("platform_run_id", "scenario_run_id", "manifest_fingerprint", "parameter_hash", "seed", "scenario_id")
 """The envelope fields without which an event cannot be tied to a run and a world."""
@@ -116,6 +116,12 @@ def _columns(output_id: str) -> tuple[tuple[ColumnSpec, type, tuple[int, int] | 
         )
         for column in load_catalogue().output(output_id).columns
     )
+
+
+def warm_payload_columns() -> None:
+    """Parse the catalogue and every routed output's columns now (at start-up, not in the first batch)."""
+    for output_id in ROUTES:
+        _columns(output_id)
 
 
 def _payload_failure(envelope: Envelope) -> str | None:

@@ -23,6 +23,7 @@ from fastapi import FastAPI
 from fraud_platform.config import load_profile
 from fraud_platform.core.errors import PlatformError
 from fraud_platform.core.gc_settle import settle_garbage_collector
+from fraud_platform.ig.admission import warm_payload_columns
 from fraud_platform.ig.app import create_app
 from fraud_platform.ig.runtime import IgRuntime
 from fraud_platform.ig.settings import IgSettings
@@ -38,6 +39,7 @@ def _run(
 ) -> None:
     runtime = IgRuntime.open(load_profile(profile_name, rehearsal=True if rehearsal else None), settings)
     config = _config(create_app(runtime), host, port)
+    warm_payload_columns()  # before the collector settles, so the catalogue is frozen with the rest
     settle_garbage_collector()
     logger = configure_logging("ig", None, "/dev/stderr")
     log_event(logger, "ig_started", holder=runtime.holder, host=config.host, port=config.port)

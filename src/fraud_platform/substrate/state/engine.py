@@ -39,13 +39,30 @@ def _parse(dsn: str) -> URL:
         raise FailClosed(STATE_DSN_INVALID, "the state DSN cannot be parsed") from error
 
 
+_SQLITE_CACHE_KIB = 32 * 1024
+"""Page cache per connection (SQLite's default is 2 MiB)."""
+
+_SQLITE_WAL_AUTOCHECKPOINT_PAGES = 10_000
+"""Checkpoint once the WAL holds ~40 MiB (SQLite's default: 1,000 pages, ~4 MiB)."""
+
+
 def _set_sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
+    """Per-connection settings: WAL, FULL sync (lowered per transaction where a module says why), and a
+    cache and checkpoint interval sized for IG's random-key batches.
+
+    IG inserts and updates rows under random 64-hex keys, so every 500-event batch dirties hundreds of
+    index pages: with the defaults each batch re-read evicted pages and every second batch copied the
+    WAL back into the database. Measured on this machine (500-row claim + confirm batches on a table
+    growing to 80,000 rows, CPU per event): 49 + 12 µs with the defaults, 33 + 10 µs with these.
+    """
     cursor = dbapi_connection.cursor()
     try:
         cursor.execute(f"PRAGMA busy_timeout = {SQLITE_BUSY_TIMEOUT_MS}")
         cursor.execute("PRAGMA journal_mode = WAL")
         cursor.execute("PRAGMA synchronous = FULL")
         cursor.execute("PRAGMA foreign_keys = ON")
+        cursor.execute(f"PRAGMA cache_size = -{_SQLITE_CACHE_KIB}")
+        cursor.execute(f"PRAGMA wal_autocheckpoint = {_SQLITE_WAL_AUTOCHECKPOINT_PAGES}")
     finally:
         cursor.close()
 
