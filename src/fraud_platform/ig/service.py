@@ -19,12 +19,12 @@ from typing import Any
 
 from fraud_platform.core.errors import FailClosed
 from fraud_platform.core.time import Clock, format_utc
-from fraud_platform.eb.envelope import Decision, EbRef, EventDecision, IngestBatchResponse
+from fraud_platform.eb.envelope import Decision, IngestBatchResponse
 from fraud_platform.ig._reasons import PAYLOAD_HASH_MISMATCH
 from fraud_platform.ig.admission import Admissible, Rejected, check_event
 from fraud_platform.ig.governance import IgGovernance
 from fraud_platform.ig.metrics import IgMetrics
-from fraud_platform.ig.publish import Outcome, Publisher
+from fraud_platform.ig.publish import BusRef, Outcome, Publisher
 from fraud_platform.ig.readiness import ReadyBook
 from fraud_platform.ig.receipts import ReceiptLine, receipt_id_for, write_batch_objects
 from fraud_platform.ig.run_telemetry import RunTelemetry
@@ -59,11 +59,9 @@ class _Slot:
     outcome: Outcome | None = None
 
 
-def _ref_fields(ref: EbRef | None) -> dict[str, Any] | None:
-    """An EbRef as the receipt's JSON object (what `model_dump` gives, without its per-call overhead)."""
-    if ref is None:
-        return None
-    return {"topic": ref.topic, "partition": ref.partition, "offset": ref.offset}
+def _ref_fields(ref: BusRef | None) -> dict[str, Any] | None:
+    """The EbRef JSON object of receipts and answers (None where the decision has no bus record)."""
+    return None if ref is None else ref.as_json()
 
 
 def _field(raw: Any, name: str) -> str | None:
@@ -145,11 +143,12 @@ class IngestService:
         if self.telemetry is not None:
             self._count_writes(written)
         decisions = [self._decision(slot) for slot in slots]
-        self._count(decisions)
+        self._count(slots)
         self._log(batch_id, slots)
         if self.governance is not None:
             self._govern(batch_id, slots)
-        return IngestBatchResponse(batch_id=batch_id, decisions=decisions)
+        # Validated once as a whole (pydantic's core walks the list), not model by model.
+        return IngestBatchResponse.model_validate({"batch_id": batch_id, "decisions": decisions})
 
     @staticmethod
     def _decide(
@@ -216,31 +215,34 @@ class IngestService:
                     self.telemetry.put(platform_run_id, size)
 
     @staticmethod
-    def _decision(slot: _Slot) -> EventDecision:
+    def _decision(slot: _Slot) -> dict[str, Any]:
+        """One `EventDecision` as its JSON object (the answer validates them all at once)."""
         outcome = slot.outcome
         assert outcome is not None  # set for every slot by `ingest`
         checked = slot.checked
-        return EventDecision(
-            event_id=checked.envelope.event_id
+        return {
+            "event_id": checked.envelope.event_id
             if isinstance(checked, Admissible)
             else _field(slot.raw, "event_id") or "",
-            decision=outcome.decision,
-            reason_code=str(outcome.reason_code) if outcome.reason_code is not None else None,
-            receipt_id=slot.receipt_id,
-            eb_ref=outcome.eb_ref,
-        )
+            "decision": outcome.decision,
+            "reason_code": str(outcome.reason_code) if outcome.reason_code is not None else None,
+            "receipt_id": slot.receipt_id,
+            "eb_ref": _ref_fields(outcome.eb_ref),
+        }
 
-    def _count(self, decisions: Sequence[EventDecision]) -> None:
+    def _count(self, slots: Sequence[_Slot]) -> None:
         """Add the batch's decisions to the counters, one increment per counter (and reason)."""
         admitted = duplicate = 0
         quarantined: dict[str, int] = {}
-        for decision in decisions:
-            if decision.decision is Decision.ADMIT:
+        for slot in slots:
+            outcome = slot.outcome
+            assert outcome is not None  # set for every slot by `ingest`
+            if outcome.decision is Decision.ADMIT:
                 admitted += 1
-            elif decision.decision is Decision.DUPLICATE:
+            elif outcome.decision is Decision.DUPLICATE:
                 duplicate += 1
             else:
-                reason = decision.reason_code or ""
+                reason = str(outcome.reason_code) if outcome.reason_code is not None else ""
                 quarantined[reason] = quarantined.get(reason, 0) + 1
         if admitted:
             self.metrics.admitted.inc(admitted)

@@ -14,12 +14,12 @@ import pytest
 from fraud_platform.core.canonical import parse_json_bytes
 from fraud_platform.core.errors import FailClosed
 from fraud_platform.core.time import FixedClock
-from fraud_platform.eb.envelope import ROUTES, Decision, EbRef, Envelope, event_id_for
+from fraud_platform.eb.envelope import ROUTES, Decision, Envelope, event_id_for
 from fraud_platform.ig import service as service_module
 from fraud_platform.ig._reasons import ENVELOPE_INVALID, IG_RECEIPT_UNKNOWN
 from fraud_platform.ig.admission import Admissible, Rejected
 from fraud_platform.ig.metrics import IgMetrics
-from fraud_platform.ig.publish import Outcome
+from fraud_platform.ig.publish import BusRef, Outcome
 from fraud_platform.ig.queries import receipt_document
 from fraud_platform.ig.readiness import ReadyBook
 from fraud_platform.ig.service import IngestService
@@ -69,7 +69,7 @@ class _Publisher:
     ) -> dict[AdmissionKey, Outcome]:
         self._clock.advance(_PUBLISH_S)
         return {
-            event.key: Outcome(Decision.ADMIT, EbRef(topic=event.route.topic, partition=0, offset=offset))
+            event.key: Outcome(Decision.ADMIT, BusRef(event.route.topic, 0, offset))
             for offset, event in enumerate(events)
         }
 
