@@ -9,9 +9,9 @@ Status codes (the contract WSP is built against):
 Errors carry `{"code", "detail"}` with a registered reason code. The request body is read raw and
 decoded once (FastAPI's model parsing would turn a bad event into a 422 for the whole batch), and
 its declared schema is added to the OpenAPI document by hand so clients and fuzzers still see it.
-A 200 body is the service's own validated model dumped once (`_model_response`): returned as a
-model, FastAPI would dump it to dicts, validate those into a second copy and dump that, which cost
-as much per event as admission's schema check.
+A 200 body is the service's answer encoded once (`IngestAnswer.json_bytes`): returned as a model,
+FastAPI would dump it to dicts, validate those into a second copy and dump that, which cost as much
+per event as admission's schema check. `response_model` still documents it in the OpenAPI document.
 """
 
 from __future__ import annotations
@@ -43,6 +43,7 @@ from fraud_platform.ig._reasons import (
 from fraud_platform.ig.metrics import CONTENT_TYPE
 from fraud_platform.ig.queries import event_admissions, receipt_document
 from fraud_platform.ig.runtime import IgRuntime
+from fraud_platform.ig.service import IngestAnswer
 
 __all__ = ["API_TITLE", "ErrorBody", "create_app"]
 
@@ -96,11 +97,6 @@ async def _read_body(request: Request, limit: int) -> bytes:
             raise FailClosed(IG_REQUEST_TOO_LARGE, f"body over {limit} bytes")
         chunks.append(chunk)
     return b"".join(chunks)
-
-
-def _model_response(model: BaseModel) -> Response:
-    """A 200 JSON answer from a model that is already validated (the route's `response_model`)."""
-    return Response(model.model_dump_json(), media_type="application/json")
 
 
 def _finite(text: str) -> float:
@@ -174,9 +170,7 @@ def create_app(runtime: IgRuntime) -> FastAPI:
         except PlatformError as error:
             return _answer(error, retry)
 
-    async def _decide(
-        events: list[Any], principal: str, arrived: float
-    ) -> IngestBatchResponse | JSONResponse:
+    async def _decide(events: list[Any], principal: str, arrived: float) -> IngestAnswer | JSONResponse:
         try:
             await run_in_threadpool(runtime.ensure_tables)
             return await run_in_threadpool(service.ingest, events, principal, arrived=arrived)
@@ -200,7 +194,9 @@ def create_app(runtime: IgRuntime) -> FastAPI:
         except FailClosed as error:
             return _answer(error, retry)
         decided = await _decide(events, principal, arrived)
-        return decided if isinstance(decided, JSONResponse) else _model_response(decided)
+        if isinstance(decided, JSONResponse):
+            return decided
+        return Response(decided.json_bytes(), media_type="application/json")
 
     @app.post(
         "/v1/ingest/event",
@@ -217,7 +213,9 @@ def create_app(runtime: IgRuntime) -> FastAPI:
         if not isinstance(document, dict):
             return _error(IG_REQUEST_MALFORMED, "the body is one envelope object", 400, retry)
         decided = await _decide([document], principal, arrived)
-        return decided if isinstance(decided, JSONResponse) else _model_response(decided.decisions[0])
+        if isinstance(decided, JSONResponse):
+            return decided
+        return Response(decided.decision_json_bytes(0), media_type="application/json")
 
     @app.get("/v1/receipts/{receipt_id}", responses=_ERRORS)
     def get_receipt(receipt_id: str, request: Request) -> Any:

@@ -4,6 +4,7 @@ receipt id leads back to its line through the per-object index, also when a batc
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator, Mapping, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
@@ -14,7 +15,14 @@ import pytest
 from fraud_platform.core.canonical import parse_json_bytes
 from fraud_platform.core.errors import FailClosed
 from fraud_platform.core.time import FixedClock
-from fraud_platform.eb.envelope import ROUTES, Decision, Envelope, event_id_for
+from fraud_platform.eb.envelope import (
+    ROUTES,
+    Decision,
+    Envelope,
+    EventDecision,
+    IngestBatchResponse,
+    event_id_for,
+)
 from fraud_platform.ig import service as service_module
 from fraud_platform.ig._reasons import ENVELOPE_INVALID, IG_RECEIPT_UNKNOWN
 from fraud_platform.ig.admission import Admissible, Rejected
@@ -76,7 +84,7 @@ class _Publisher:
 
 def _check(raw: object, _ready: object, *, max_event_bytes: int) -> Admissible | Rejected:
     """Admission's verdict without a READY lookup: envelopes pass, anything else is quarantined."""
-    if not isinstance(raw, dict):
+    if not isinstance(raw, dict) or set(raw) == {"event_id"}:
         return Rejected(ENVELOPE_INVALID, "not an envelope")
     envelope = Envelope.model_validate(raw)
     route = ROUTES[envelope.event_type]
@@ -162,19 +170,39 @@ def test_every_receipt_id_finds_its_line_also_across_run_folders(
     folders = sorted({uri.split("/")[4] for uri in store.objects if "/ig/receipts/" in uri})
     assert folders == ["_unattributed", _RUN]  # one batch, two receipts objects
     for position, decision in enumerate(answer.decisions):
-        assert decision.receipt_id.startswith(answer.batch_id)
-        receipt = receipt_document(service, decision.receipt_id)
-        assert (receipt["receipt_id"], receipt["position"]) == (decision.receipt_id, position)
-        assert receipt["decision"] == decision.decision.value
+        assert decision["receipt_id"].startswith(answer.batch_id)
+        receipt = receipt_document(service, decision["receipt_id"])
+        assert (receipt["receipt_id"], receipt["position"]) == (decision["receipt_id"], position)
+        assert receipt["decision"] == decision["decision"]
     alone = service.ingest([_event(3)], "wsp")
-    assert receipt_document(service, alone.decisions[0].receipt_id)["event_id"] == _event(3)["event_id"]
+    assert receipt_document(service, alone.decisions[0]["receipt_id"])["event_id"] == _event(3)["event_id"]
     unknown = [
         answer.batch_id + "00000009",  # a position the batch does not have
         "0" * 40,  # a batch IG never indexed
-        answer.decisions[0].receipt_id[:32],  # the shape of an older receipt id
+        answer.decisions[0]["receipt_id"][:32],  # the shape of an older receipt id
         "../" + "a" * 37,
     ]
     for receipt_id in unknown:
         with pytest.raises(FailClosed) as refused:
             receipt_document(service, receipt_id)
         assert refused.value.code == IG_RECEIPT_UNKNOWN
+
+
+def test_the_answer_is_an_ingest_batch_response_also_for_an_id_utf8_cannot_carry(
+    site: tuple[IngestService, _MemoryStore, FixedClock],
+) -> None:
+    service, _store, _clock = site
+    plain = service.ingest([_event(1), _event(1)], "wsp")
+    assert (
+        IngestBatchResponse.model_validate_json(plain.json_bytes()).decisions[1].decision
+        is Decision.DUPLICATE
+    )
+    answer = service.ingest([_event(1), {"event_id": "\ud800"}, _event(1)], "wsp")
+    # JSON may escape a lone surrogate (pydantic's own JSON parser refuses one, the stdlib reads it).
+    parsed = IngestBatchResponse.model_validate(json.loads(answer.json_bytes()))
+    assert parsed.batch_id == answer.batch_id
+    assert [d.model_dump(mode="json") for d in parsed.decisions] == answer.decisions
+    assert [d.decision for d in parsed.decisions] == [Decision.ADMIT, Decision.QUARANTINE, Decision.DUPLICATE]
+    assert parsed.decisions[1].event_id == "\ud800"  # escaped in the body, not a failed answer
+    single = EventDecision.model_validate_json(answer.decision_json_bytes(0))
+    assert single.model_dump(mode="json") == answer.decisions[0]
