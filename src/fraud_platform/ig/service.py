@@ -86,6 +86,18 @@ def _ref_fields(ref: BusRef | None) -> dict[str, Any] | None:
     return None if ref is None else ref.as_json()
 
 
+def _answer_decision(receipt: dict[str, Any]) -> dict[str, Any]:
+    """The answer's `EventDecision` of one receipt: the same facts, in the API's shape (an event
+    without a string id is answered with an empty one; its receipt keeps null)."""
+    return {
+        "event_id": receipt["event_id"] or "",
+        "decision": receipt["decision"],
+        "reason_code": receipt["reason_code"],
+        "receipt_id": receipt["receipt_id"],
+        "eb_ref": receipt["eb_ref"],
+    }
+
+
 def _field(raw: Any, name: str) -> str | None:
     value = raw.get(name) if isinstance(raw, dict) else None
     return value if isinstance(value, str) else None
@@ -164,7 +176,7 @@ class IngestService:
         written = write_batch_objects(self.store, self.engine, self.bucket, batch_id, lines)
         if self.telemetry is not None:
             self._count_writes(written)
-        decisions = [self._decision(slot) for slot in slots]
+        decisions = [_answer_decision(line.receipt) for line in lines]
         self._count(slots)
         self._log(batch_id, slots)
         if self.governance is not None:
@@ -202,7 +214,7 @@ class IngestService:
         assert outcome is not None  # set for every slot by `ingest` before receipts are built
         checked = slot.checked
         admissible = checked if isinstance(checked, Admissible) else None
-        receipt = {
+        receipt: dict[str, Any] = {
             "receipt_id": slot.receipt_id,
             "batch_id": batch_id,
             "position": position,
@@ -212,7 +224,7 @@ class IngestService:
             "platform_run_id": _field(slot.raw, "platform_run_id"),
             "scenario_run_id": _field(slot.raw, "scenario_run_id"),
             "decision": outcome.decision.value,
-            "reason_code": outcome.reason_code,
+            "reason_code": None if outcome.reason_code is None else str(outcome.reason_code),
             "detail": outcome.detail,
             "eb_ref": _ref_fields(outcome.eb_ref),
             "payload_hash": admissible.payload_hash if admissible else None,
@@ -222,7 +234,7 @@ class IngestService:
         }
         return ReceiptLine(
             receipt=receipt,
-            platform_run_id=_field(slot.raw, "platform_run_id"),
+            platform_run_id=receipt["platform_run_id"],
             raw_event=slot.raw,
             quarantined=outcome.decision is Decision.QUARANTINE,
         )
@@ -234,22 +246,6 @@ class IngestService:
             if self._ready.is_ready(platform_run_id):
                 for size in sizes:
                     self.telemetry.put(platform_run_id, size)
-
-    @staticmethod
-    def _decision(slot: _Slot) -> dict[str, Any]:
-        """One `EventDecision` as its JSON object."""
-        outcome = slot.outcome
-        assert outcome is not None  # set for every slot by `ingest`
-        checked = slot.checked
-        return {
-            "event_id": checked.envelope.event_id
-            if isinstance(checked, Admissible)
-            else _field(slot.raw, "event_id") or "",
-            "decision": outcome.decision.value,
-            "reason_code": str(outcome.reason_code) if outcome.reason_code is not None else None,
-            "receipt_id": slot.receipt_id,
-            "eb_ref": _ref_fields(outcome.eb_ref),
-        }
 
     def _count(self, slots: Sequence[_Slot]) -> None:
         """Add the batch's decisions to the counters, one increment per counter (and reason)."""

@@ -3,9 +3,10 @@
 Order: rows leave in view order, one batch at a time per output (outputs run in parallel, each in its
 own thread); a batch is sent only after the previous one was acknowledged, so per partition key the
 bus sees view order. While IG decides a batch, a worker thread reads and prepares the next one (its
-envelopes and request body, `core.pipeline.prefetch`): that work is then off the batch's round trip. The checkpoint moves only after IG answered the batch with one decision per
-event: a WSP killed at any point resumes from the last acknowledged row and resends at most one
-batch, which IG answers with DUPLICATE decisions (same event ids), never a second copy on a topic.
+envelopes and request body, `core.pipeline.prefetch`): that work is then off the batch's round
+trip. The checkpoint moves only after IG answered the batch with one decision per event: a WSP
+killed at any point resumes from the last acknowledged row and resends at most one batch, which IG
+answers with DUPLICATE decisions (same event ids), never a second copy on a topic.
 """
 
 from __future__ import annotations
